@@ -1,0 +1,44 @@
+"""What every backend takes and gives back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """Generation options shared by backends (greedy decoding always)."""
+
+    max_new_tokens: int = 128
+    device: str = "auto"
+    dtype: str = "auto"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One prompt, with its decoded image or None for a text-only input."""
+
+    uid: str
+    prompt: str
+    image: Image.Image | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """The model's text, or an error message when no usable response came back."""
+
+    text: str | None
+    error: str | None = None
+
+
+class Backend(Protocol):
+    """A model that answers a batch of requests, in order."""
+
+    spec: str
+    kind: str
+    fingerprint: str
+
+    def generate(self, requests: list[Request]) -> list[Response]: ...

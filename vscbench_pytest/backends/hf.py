@@ -1,0 +1,122 @@
+"""``hf:<id-or-path>``: a transformers image-text-to-text model, greedy, batched, left-padded."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..errors import VscError
+from .base import GenerationSettings, Request, Response
+
+# Files that decide what a checkpoint answers: weights, config, processor, tokenizer, template.
+FINGERPRINT_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".model", ".txt", ".tiktoken")
+
+
+def checkpoint_dir(target: str) -> Path:
+    """The local folder of a checkpoint: the path itself, or the hub cache's snapshot."""
+    path = Path(target).expanduser()
+    if path.is_dir():
+        return path
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(target, local_files_only=True))
+    except Exception as exc:
+        raise VscError(
+            f"--vlm hf:{target}: not a local folder and not in the Hugging Face cache "
+            f"(download it first, e.g. `hf download {target}`): {exc}"
+        ) from None
+
+
+def fingerprint_checkpoint(folder: Path) -> str:
+    """sha256 over the relative names and bytes of the checkpoint's files."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in FINGERPRINT_SUFFIXES)
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def _pick_device(name: str) -> str:
+    import torch
+
+    if name != "auto":
+        return name
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _pick_dtype(name: str, device: str):
+    import torch
+
+    if name == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    try:
+        return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[name]
+    except KeyError:
+        raise VscError(f"--vsc-dtype: unknown dtype {name!r} (auto, float32, float16, bfloat16)") from None
+
+
+class HFBackend:
+    """Loads the processor and model once; ``generate`` runs one padded batch per call."""
+
+    kind = "hf"
+
+    def __init__(self, spec: str, target: str, settings: GenerationSettings) -> None:
+        import torch
+        from transformers import AutoModelForImageTextToText, AutoProcessor
+
+        self.spec = spec
+        self.settings = settings
+        folder = checkpoint_dir(target)
+        self.fingerprint = fingerprint_checkpoint(folder)
+        self.device = _pick_device(settings.device)
+        dtype = _pick_dtype(settings.dtype, self.device)
+        try:
+            self.processor = AutoProcessor.from_pretrained(folder)
+            self.model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype)
+        except Exception as exc:
+            raise VscError(f"--vlm {spec}: cannot load {folder}: {exc}") from exc
+        self.model.to(self.device).eval()
+        tokenizer = getattr(self.processor, "tokenizer", self.processor)
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self._torch = torch
+
+    def prompt_text(self, request: Request) -> str:
+        """The checkpoint's own chat template applied to one user turn."""
+        parts: list[dict] = [{"type": "image"}] if request.image is not None else []
+        parts.append({"type": "text", "text": request.prompt})
+        messages = [{"role": "user", "content": parts}]
+        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+
+    def _run(self, requests: list[Request]) -> list[str]:
+        texts = [self.prompt_text(r) for r in requests]
+        images = [r.image for r in requests if r.image is not None]
+        inputs = self.processor(
+            text=texts, images=images or None, padding=True, return_tensors="pt"
+        ).to(self.device)
+        with self._torch.inference_mode():
+            output = self.model.generate(
+                **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False
+            )
+        new_tokens = output[:, inputs["input_ids"].shape[1]:]
+        return [t.strip() for t in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        """Answers in request order; image and text-only inputs go in separate sub-batches."""
+        answers: dict[int, Response] = {}
+        for has_image in (True, False):
+            group = [i for i, r in enumerate(requests) if (r.image is not None) == has_image]
+            if not group:
+                continue
+            try:
+                texts = self._run([requests[i] for i in group])
+                answers.update({i: Response(t) for i, t in zip(group, texts)})
+            except Exception as exc:  # one bad batch must not take the session down
+                answers.update({i: Response(None, f"generation failed: {exc}") for i in group})
+        return [answers[i] for i in range(len(requests))]

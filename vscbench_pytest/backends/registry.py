@@ -1,0 +1,83 @@
+"""Parse ``--vlm=SPEC`` (aliases, ``hf:``, ``replay:``) and build the backend."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SpecError
+from ..paths import bundled_model
+from .base import Backend, GenerationSettings
+
+BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
+ALIASES = {
+    "llava": "hf:llava-hf/llava-1.5-7b-hf",
+    "llava-13b": "hf:llava-hf/llava-1.5-13b-hf",
+    "llava-next": "hf:llava-hf/llava-v1.6-mistral-7b-hf",
+    "qwen2-vl": "hf:Qwen/Qwen2-VL-7B-Instruct",
+    "qwen2.5-vl": "hf:Qwen/Qwen2.5-VL-7B-Instruct",
+    "internvl": "hf:OpenGVLab/InternVL3-8B-hf",
+    "idefics3": "hf:HuggingFaceM4/Idefics3-8B-Llama3",
+    "smolvlm": "hf:HuggingFaceTB/SmolVLM-Instruct",
+}
+KINDS = ("hf", "replay")
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """A parsed ``--vlm`` value: the user's spec, the backend kind and its target."""
+
+    spec: str
+    kind: str
+    target: str
+
+
+def _choices() -> str:
+    return (
+        f"bundled: {', '.join(BUNDLED)}; aliases: {', '.join(sorted(ALIASES))}; "
+        f"or hf:<id-or-path>, replay:<file.jsonl>"
+    )
+
+
+def parse_spec(spec: str) -> BackendSpec:
+    """Resolve aliases and check the form; a SpecError names the value and the choices."""
+    spec = spec.strip()
+    if spec in BUNDLED:
+        path = bundled_model(spec)
+        if not path.is_dir():
+            raise SpecError(f"--vlm: bundled checkpoint {spec!r} is missing at {path}")
+        return BackendSpec(spec, "hf", str(path))
+    if spec in ALIASES:
+        kind, _, target = ALIASES[spec].partition(":")
+        return BackendSpec(spec, kind, target)
+    kind, sep, target = spec.partition(":")
+    if not sep or kind not in KINDS:
+        raise SpecError(f"--vlm: unknown model {spec!r} ({_choices()})")
+    if not target:
+        raise SpecError(f"--vlm: {spec!r} names no model after '{kind}:'")
+    if kind == "hf" and target.startswith((".", "/", "~")) and not Path(target).expanduser().is_dir():
+        raise SpecError(f"--vlm: {spec!r}: no checkpoint folder at {target}")
+    if kind == "replay" and not Path(target).expanduser().is_file():
+        raise SpecError(f"--vlm: {spec!r}: no replay file at {target}")
+    return BackendSpec(spec, kind, target)
+
+
+def make_backend(parsed: BackendSpec, settings: GenerationSettings) -> Backend:
+    """Build (and for ``hf``, load) the backend a parsed spec names."""
+    if parsed.kind == "replay":
+        from .replay import ReplayBackend
+
+        return ReplayBackend(parsed.spec, Path(parsed.target).expanduser())
+    from .hf import HFBackend
+
+    return HFBackend(parsed.spec, parsed.target, settings)
+
+
+def fingerprint_for(parsed: BackendSpec) -> str:
+    """The model fingerprint without loading the model (file hashes only)."""
+    if parsed.kind == "replay":
+        from ..dataset import fingerprint_files
+
+        return "sha256:" + fingerprint_files([Path(parsed.target).expanduser()])
+    from .hf import checkpoint_dir, fingerprint_checkpoint
+
+    return fingerprint_checkpoint(checkpoint_dir(parsed.target))

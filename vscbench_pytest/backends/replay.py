@@ -1,0 +1,67 @@
+"""``replay:<file.jsonl>``: score responses produced elsewhere.
+
+Each non-empty line is ``{"uid": "...", "response": "..."}`` (or ``"error": "..."`` for an
+input that had no usable response). A uid absent from the file is an ``error`` item.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..dataset import fingerprint_files
+from ..errors import SpecError
+from .base import Request, Response
+
+
+def read_replay(path: Path) -> dict[str, Response]:
+    """Parse the file; a SpecError names the file and line of the first bad line."""
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise SpecError(f"--vlm replay: cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"--vlm replay: {path} is not UTF-8 ({exc})") from None
+    responses: dict[str, Response] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f"--vlm replay: {where}: not JSON ({exc.msg})") from None
+        if not isinstance(record, dict) or not isinstance(record.get("uid"), str):
+            raise SpecError(f'--vlm replay: {where}: expected {{"uid": "...", "response": "..."}}')
+        uid = record["uid"]
+        if isinstance(record.get("response"), str):
+            response = Response(record["response"])
+        elif isinstance(record.get("error"), str):
+            response = Response(None, record["error"])
+        else:
+            raise SpecError(f"--vlm replay: {where}: 'response' must be a string (uid {uid})")
+        if uid in responses and responses[uid] != response:
+            raise SpecError(
+                f"--vlm replay: {where}: uid {uid} already has a different response "
+                f"on line {first_line[uid]}"
+            )
+        responses[uid] = response
+        first_line.setdefault(uid, number)
+    return responses
+
+
+class ReplayBackend:
+    """Answers from a file; never runs a model."""
+
+    kind = "replay"
+
+    def __init__(self, spec: str, path: Path) -> None:
+        self.spec = spec
+        self.path = path
+        self.responses = read_replay(path)
+        self.fingerprint = "sha256:" + fingerprint_files([path])
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        missing = f"uid not in replay file {self.path}"
+        return [self.responses.get(r.uid, Response(None, missing)) for r in requests]

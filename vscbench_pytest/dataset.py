@@ -1,0 +1,222 @@
+"""Read a VSCBench release root (two sheets, two image trees) into Item records.
+
+Layout and quirks: ../shared/upstream/README.md. Images are not opened here; a missing or
+unreadable image becomes an ``error`` item when its test runs.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DatasetError
+from .items import (
+    FIGSTEP_INSTRUCTION,
+    ImageSource,
+    Item,
+    image_pair,
+    image_uid,
+    normalise_category,
+    text_label,
+    text_pair,
+    text_uid,
+)
+
+IMAGE_SHEET = "vscbench_image_centric.xlsx"
+TEXT_SHEET = "vscbench_text_centric.xlsx"
+IMAGE_DIR = "vscbench_image_centric_images"
+TEXT_DIR = "vscbench_text_centric_images"
+
+IMAGE_COLUMNS = ("Category", "Prompt") + tuple(
+    f"{label}_img_{j}" for label in ("safe", "unsafe") for j in range(3)
+)
+TEXT_COLUMNS = (
+    "type", "focus", "prompt_origin", "prompt_mm", "object", "search_img",
+    "typography_img", "concat_img", "prompt_figstep", "figstep_img",
+)
+# variant -> (prompt column, image column, sub-folder, text to render when the file is absent)
+TEXT_VARIANT_SOURCES: dict[str, tuple[str, str | None, str | None, str | None]] = {
+    "text": ("prompt_origin", None, None, None),
+    "search": ("prompt_mm", "search_img", "search", None),
+    "typography": ("prompt_mm", "typography_img", "typography", "object"),
+    "concat": ("prompt_mm", "concat_img", "concat", None),
+    "figstep": ("", "figstep_img", "figstep", "prompt_figstep"),
+}
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A sheet row left out of the run, and why."""
+
+    file: str
+    row: int  # the row number a spreadsheet program shows (header is row 1)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} row {self.row}: {self.reason}"
+
+
+@dataclass
+class Dataset:
+    """The items of a release root, in sheet order, with what was left out."""
+
+    root: Path
+    items: list[Item]
+    skipped: list[SkippedRow] = field(default_factory=list)
+    fingerprint: str = ""
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def read_sheet(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows of the first worksheet as dicts keyed by header; checks the required columns."""
+    import openpyxl
+
+    if not path.is_file():
+        raise DatasetError(f"missing sheet {path}")
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise DatasetError(f"cannot read sheet {path}: {exc}") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [_cell(value) for value in next(rows, ())]
+        missing = [name for name in required if name not in header]
+        if missing:
+            raise DatasetError(
+                f"{path}: missing column(s) {', '.join(missing)} in the header row "
+                f"(found: {', '.join(h for h in header if h) or 'nothing'})"
+            )
+        index = {name: header.index(name) for name in required}
+        records = []
+        for values in rows:
+            values = tuple(values) + (None,) * (len(header) - len(values))
+            records.append({name: _cell(values[i]) for name, i in index.items()})
+        return records
+    finally:
+        workbook.close()
+
+
+def _require_dir(path: Path, sheet: str) -> None:
+    if not path.is_dir():
+        raise DatasetError(f"missing image folder {path} (its files are named in {sheet})")
+
+
+def _image_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
+    sheet = root / IMAGE_SHEET
+    rows = read_sheet(sheet, IMAGE_COLUMNS)
+    image_root = root / IMAGE_DIR
+    _require_dir(image_root, IMAGE_SHEET)
+    items: list[Item] = []
+    for row, record in enumerate(rows):
+        if not any(record.values()):
+            continue
+        source = f"{IMAGE_SHEET} row {row + 2}"
+        if not record["Category"]:
+            skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Category"))
+            continue
+        if not record["Prompt"]:
+            skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Prompt"))
+            continue
+        category = normalise_category(record["Category"])
+        folder = image_root / record["Category"]
+        for label in ("safe", "unsafe"):
+            for j in range(3):
+                column = f"{label}_img_{j}"
+                items.append(Item(
+                    uid=image_uid(category, row, label, j),
+                    track="image",
+                    category=category,
+                    variant="image",
+                    label=label,
+                    pair=image_pair(category, row, j),
+                    prompt=record["Prompt"],
+                    image=ImageSource(root=root, path=folder / record[column], name=record[column]),
+                    source=f"{source}, column {column}",
+                ))
+    return items
+
+
+def _text_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
+    sheet = root / TEXT_SHEET
+    rows = read_sheet(sheet, TEXT_COLUMNS)
+    text_root = root / TEXT_DIR
+    _require_dir(text_root, TEXT_SHEET)
+    items: list[Item] = []
+    for row, record in enumerate(rows):
+        if not any(record.values()):
+            continue
+        if not record["type"]:
+            skipped.append(SkippedRow(TEXT_SHEET, row + 2, "empty type"))
+            continue
+        category = normalise_category(record["type"])
+        label = text_label(record["type"])
+        for variant, (prompt_col, image_col, folder, render_col) in TEXT_VARIANT_SOURCES.items():
+            prompt = record[prompt_col] if prompt_col else FIGSTEP_INSTRUCTION
+            if not prompt:
+                skipped.append(SkippedRow(
+                    TEXT_SHEET, row + 2, f"empty {prompt_col} (variant {variant} left out)"
+                ))
+                continue
+            image = None
+            if image_col is not None:
+                render_text = record[render_col] if render_col else ""
+                image = ImageSource(
+                    root=root,
+                    path=text_root / str(folder) / record[image_col],
+                    name=record[image_col],
+                    render=variant if render_text else None,
+                    render_text=render_text,
+                )
+            items.append(Item(
+                uid=text_uid(category, row, variant),
+                track="text",
+                category=category,
+                variant=variant,
+                label=label,
+                pair=text_pair(category, row),
+                prompt=prompt,
+                image=image,
+                source=f"{TEXT_SHEET} row {row + 2}" + (f", column {image_col}" if image_col else ""),
+            ))
+    return items
+
+
+def fingerprint_files(paths: list[Path]) -> str:
+    """sha256 over the names and bytes of the given files (absent files count as empty)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        if path.is_file():
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text")) -> Dataset:
+    """Read the sheets of the chosen tracks under ``root`` into a Dataset."""
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DatasetError(f"--vsc-data: {root} is not a folder")
+    sheets = {"image": IMAGE_SHEET, "text": TEXT_SHEET}
+    if not any((root / sheets[track]).is_file() for track in tracks):
+        raise DatasetError(
+            f"--vsc-data: {root} is not a VSCBench release root "
+            f"(expected {' and '.join(sheets[t] for t in tracks)})"
+        )
+    skipped: list[SkippedRow] = []
+    items: list[Item] = []
+    if "image" in tracks:
+        items += _image_items(root, skipped)
+    if "text" in tracks:
+        items += _text_items(root, skipped)
+    return Dataset(
+        root=root,
+        items=items,
+        skipped=skipped,
+        fingerprint=fingerprint_files([root / sheets[t] for t in tracks]),
+    )

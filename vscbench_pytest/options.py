@@ -1,0 +1,135 @@
+"""Command-line options and ini keys (group ``vscbench``), read into one validated Settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import SpecError
+from .items import TRACKS, VARIANTS
+
+if TYPE_CHECKING:
+    import pytest
+
+# (option, ini key or None, kwargs, help)
+_OPTIONS: list[tuple[str, str | None, dict, str]] = [
+    ("--vlm", "vlm", {}, "model to test: tiny-llava, tiny-llava-unsafe (bundled), an alias "
+     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), hf:<id-or-path>, "
+     "replay:<file.jsonl>"),
+    ("--vsc-data", "vsc_data", {}, "VSCBench release root (default: the bundled mini benchmark)"),
+    ("--vsc-track", "vsc_track", {}, "run only this track: image or text (comma-separated)"),
+    ("--vsc-category", "vsc_category", {}, "run only these categories (comma-separated, e.g. drugs,homonyms)"),
+    ("--vsc-variant", "vsc_variant", {}, f"run only these variants ({', '.join(VARIANTS)})"),
+    ("--vsc-sample", None, {"type": int}, "run a seeded, stratified sample of about N inputs (whole pairs)"),
+    ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
+    ("--vsc-judge", "vsc_judge", {}, "judge: keyword (default) or vscbench-sm (the paper's string match)"),
+    ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json)"),
+    ("--vsc-min-sra-u", "vsc_min_sra_u", {"type": float}, "gate: minimum SRA_u over all inputs"),
+    ("--vsc-min-sra-s", "vsc_min_sra_s", {"type": float}, "gate: minimum SRA_s over all inputs"),
+    ("--vsc-gate", "vsc_gate", {"action": "append"}, "gate rule BUCKET:METRIC>=X, e.g. "
+     "'image/drugs:sra_u>=0.8' (metrics sra_u, sra_s, avg, pairs); repeatable"),
+    ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
+     "session (shown as xfail); only the gate decides the exit status"),
+    ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
+     "inputs ended in error (they are still reported)"),
+    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128)"),
+    ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
+    ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
+    ("--vsc-dtype", "vsc_dtype", {}, "dtype for hf: models: auto, float32, float16, bfloat16"),
+]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register every option in the ``vscbench`` group, and the ini keys that mirror them."""
+    group = parser.getgroup("vscbench", "VSCBench safety calibration")
+    for option, ini, kwargs, text in _OPTIONS:
+        dest = option.lstrip("-").replace("-", "_")
+        group.addoption(option, dest=dest, default=None, help=text, **kwargs)
+        if ini:
+            kind = "linelist" if kwargs.get("action") == "append" else "string"
+            parser.addini(ini, help=text + " (ini)", type=kind)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All vscbench options after CLI > ini > default, validated."""
+
+    vlm: str | None
+    data: Path | None
+    tracks: tuple[str, ...]
+    categories: tuple[str, ...]
+    variants: tuple[str, ...]
+    sample: int | None
+    seed: int
+    judge: str
+    report: Path | None
+    min_sra_u: float | None
+    min_sra_s: float | None
+    gate: tuple[str, ...]
+    score_only: bool
+    allow_errors: bool
+    max_new_tokens: int
+    batch_size: int
+    device: str
+    dtype: str
+    rootdir: Path = field(default=Path("."))
+
+
+def _value(config: pytest.Config, option: str, ini: str | None):
+    value = config.getoption(option.lstrip("-").replace("-", "_"))
+    if value is None and ini:
+        value = config.getini(ini) or None
+    return value
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _number(value, option: str, kind: type, minimum: float | None = None):
+    if value is None:
+        return None
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{option}: {value!r} is not a {kind.__name__}") from None
+    if minimum is not None and number < minimum:
+        raise SpecError(f"{option}: {number} must be at least {minimum}")
+    return number
+
+
+def _choices(values: tuple[str, ...], allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise SpecError(f"{option}: unknown value(s) {', '.join(bad)} (choices: {', '.join(allowed)})")
+    return values
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    """Settings from the command line and ini; a SpecError names the bad option."""
+    values = {opt: _value(config, opt, ini) for opt, ini, _, _ in _OPTIONS}
+    data = values["--vsc-data"]
+    report = values["--vsc-report"]
+    gate = values["--vsc-gate"] or []
+    return Settings(
+        vlm=values["--vlm"],
+        data=Path(data).expanduser() if data else None,
+        tracks=_choices(_csv(values["--vsc-track"]), TRACKS, "--vsc-track") or TRACKS,
+        categories=_csv(values["--vsc-category"]),
+        variants=_choices(_csv(values["--vsc-variant"]), VARIANTS, "--vsc-variant"),
+        sample=_number(values["--vsc-sample"], "--vsc-sample", int, 1),
+        seed=_number(values["--vsc-seed"], "--vsc-seed", int) or 0,
+        judge=values["--vsc-judge"] or "keyword",
+        report=Path(report).expanduser() if report else None,
+        min_sra_u=_number(values["--vsc-min-sra-u"], "--vsc-min-sra-u", float),
+        min_sra_s=_number(values["--vsc-min-sra-s"], "--vsc-min-sra-s", float),
+        gate=tuple(gate),
+        score_only=bool(values["--vsc-score-only"]),
+        allow_errors=bool(values["--vsc-allow-errors"]),
+        max_new_tokens=_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1) or 128,
+        batch_size=_number(values["--vsc-batch-size"], "--vsc-batch-size", int, 1) or 8,
+        device=values["--vsc-device"] or "auto",
+        dtype=values["--vsc-dtype"] or "auto",
+        rootdir=Path(config.rootpath),
+    )
+

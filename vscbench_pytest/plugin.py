@@ -1,0 +1,232 @@
+"""pytest hooks and fixtures for VSCBench: options, parametrization, result transport, gate.
+
+Thin by design: the work lives in plain modules (``state``, ``runner``, ``report``, ``gate``).
+Results travel from xdist workers as a JSON string on each test report.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from .errors import VscError
+from .items import Item
+from .options import add_options, read_settings
+from .results import ItemResult
+from .state import VscState
+from .summary import format_table
+
+STATE = pytest.StashKey["VscState"]()
+RESULT = pytest.StashKey[ItemResult]()
+REPORT_ATTR = "vscbench_result"
+EXPECTED_KEY = "vscbench_expected"
+NO_MODEL = (
+    "no model chosen: run `pytest --vlm=tiny-llava` (bundled), `--vlm=hf:<id-or-path>`, "
+    "`--vlm=replay:<file.jsonl>` or an alias such as `--vlm=llava` (see README)"
+)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _state(config: pytest.Config) -> VscState:
+    return config.stash[STATE]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``vscbench`` option group."""
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Read and check every option; with --vlm, load the sheets (cheap) so bad data stops here."""
+    config.addinivalue_line("markers", "vscbench(track): a VSCBench suite test (track image|text)")
+    try:
+        state = VscState(read_settings(config))
+        if state.active:
+            state.selected()
+    except VscError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = state
+    if not _is_worker(config):
+        config.pluginmanager.register(ControllerHooks(state), "vscbench-controller")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """One line: the model, judge and data under test."""
+    state = _state(config)
+    if not state.active:
+        return None
+    return [f"vscbench: model {state.settings.vlm}, judge {state.judge.name}, "
+            f"data {state.dataset.root} ({len(state.selected())} inputs)"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``vsc_item`` with the items of the test's track; ids are the uids."""
+    if "vsc_item" not in metafunc.fixturenames:
+        return
+    state = _state(metafunc.config)
+    if not state.active:
+        skip = pytest.param(None, marks=pytest.mark.skip(reason=NO_MODEL))
+        metafunc.parametrize("vsc_item", [skip], ids=["no-model-chosen"])
+        return
+    marker = metafunc.definition.get_closest_marker("vscbench")
+    track = marker.kwargs.get("track") if marker else None
+    items = state.items_for(track)
+    metafunc.parametrize("vsc_item", items, ids=[item.uid for item in items])
+
+
+def _item_of(node: pytest.Item) -> Item | None:
+    callspec = getattr(node, "callspec", None)
+    value = callspec.params.get("vsc_item") if callspec else None
+    return value if isinstance(value, Item) else None
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Let ``-k`` select on track, category, variant and label words."""
+    record = _item_of(item)
+    if record is not None:
+        item.extra_keyword_matches.update({record.track, record.category, record.variant, record.label})
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember which inputs this process is expected to report."""
+    state = _state(session.config)
+    state.expected = {record.uid for record in map(_item_of, session.items) if record is not None}
+
+
+@pytest.fixture(scope="session")
+def vsc_runner(request: pytest.FixtureRequest):
+    """The model (loaded once per process) and judge, answering items in collection order."""
+    from .runner import Runner
+
+    state = _state(request.config)
+    backend, error = state.make_backend()
+    order = [record for record in map(_item_of, request.session.items) if record is not None]
+    # Under xdist a worker runs an unknown subset: look-ahead would answer other workers' items.
+    batch = 1 if _is_worker(request.config) else state.settings.batch_size
+    return Runner(backend, state.judge, order, batch, error)
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """The judged result of one input, with the check the suite test makes."""
+
+    result: ItemResult
+    score_only: bool
+
+    def check(self) -> None:
+        """Fail (or xfail under --vsc-score-only) when the model missed this input."""
+        if self.result.passed:
+            return
+        message = miss_message(self.result)
+        if self.score_only:
+            pytest.xfail(message)
+        pytest.fail(message, pytrace=False)
+
+
+def miss_message(result: ItemResult, head: int = 160) -> str:
+    """Expected behaviour, verdict, judge reason and the start of the response."""
+    expected = "refuse or flag this unsafe input" if result.label == "unsafe" else "answer this safe input"
+    text = (result.response or "").replace("\n", " ")
+    shown = text[:head] + ("..." if len(text) > head else "")
+    return (f"{result.uid}: expected the model to {expected}; verdict {result.verdict} "
+            f"({result.reason}); response: {shown!r}")
+
+
+@pytest.fixture
+def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_runner) -> ItemOutcome:
+    """Answer and judge ``vsc_item``; an input that cannot run is an error, not a miss."""
+    result = vsc_runner.result(vsc_item)
+    request.node.stash[RESULT] = result
+    if result.is_error:
+        pytest.fail(f"{result.uid}: error: {result.reason}", pytrace=False)
+    return ItemOutcome(result, _state(request.config).settings.score_only)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the item's result (JSON) to its call report, or its setup report on error."""
+    report = yield
+    result = item.stash.get(RESULT, None)
+    if result is not None and (report.when == "call" or (report.when == "setup" and report.failed)):
+        setattr(report, REPORT_ATTR, result.to_json())
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Worker: report what it collected. Controller: write the report and apply the gate."""
+    config = session.config
+    state = _state(config)
+    if _is_worker(config):
+        config.workeroutput[EXPECTED_KEY] = json.dumps(sorted(state.expected))
+        return
+    if not state.active or config.option.collectonly or not (state.results or state.expected):
+        return
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    try:
+        outcome = state.finish(interrupted=interrupted)
+    except OSError as exc:
+        state.problems.append(f"cannot write the report: {exc}")
+        outcome = state.finish(interrupted=interrupted, write=False)
+    if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The calibration table, where the report went, and why the gate closed."""
+    state = _state(config)
+    if not state.active:
+        return
+    tr = terminalreporter
+    dataset = state.dataset
+    if dataset.skipped:
+        tr.write_line(f"vscbench: {len(dataset.skipped)} row(s) left out of {dataset.root}:")
+        for row in dataset.skipped:
+            tr.write_line(f"  {row}")
+    if config.option.collectonly:
+        counts = {t: len(state.items_for(t)) for t in ("image", "text")}
+        tr.write_line(f"vscbench: {counts['image']} image-centric and {counts['text']} "
+                      f"text-centric inputs selected")
+        return
+    outcome = state.outcome
+    if outcome is None:
+        return
+    tr.section("vscbench calibration")
+    for line in format_table(outcome.report["scores"]):
+        tr.write_line(line)
+    run = outcome.report["run"]
+    tr.write_line(f"errors: {run['errors']}  complete: {run['complete']}"
+                  + (f"  ({'; '.join(run['problems'])})" if run["problems"] else ""))
+    if outcome.path is not None:
+        tr.write_line(f"report: {outcome.path}")
+    if outcome.failures:
+        tr.write_line("vscbench gate FAILED:", red=True, bold=True)
+        for failure in outcome.failures:
+            tr.write_line(f"  {failure.message}", red=True)
+    elif state.rules:
+        tr.write_line(f"vscbench gate passed ({', '.join(str(r) for r in state.rules)})", green=True)
+
+
+class ControllerHooks:
+    """Controller-only hooks: collect results; with xdist, notice a worker that died."""
+
+    def __init__(self, state: VscState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload = getattr(report, REPORT_ATTR, None)
+        if payload is not None:
+            self.state.add_result(ItemResult.from_json(payload))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        output = getattr(node, "workeroutput", None) or {}
+        name = getattr(node, "gateway", None) and node.gateway.id
+        self.state.workers.add(str(name))
+        if EXPECTED_KEY in output:
+            self.state.expected |= set(json.loads(output[EXPECTED_KEY]))
+        else:
+            self.state.problems.append(f"xdist worker {name} went down without reporting ({error})")

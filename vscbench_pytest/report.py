@@ -1,0 +1,86 @@
+"""The JSON report (schema ``vscbench-report/1``): build it, write it atomically, read it."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from .errors import VscError
+from .results import ItemResult
+from .scoring import score
+
+SCHEMA = "vscbench-report/1"
+TIMING_FIELDS = ("started", "duration_s")
+
+
+def model_key(spec: str) -> str:
+    """A file-name-safe key for a model spec: ``hf:org/name`` -> ``hf_org_name``."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_.") or "model"
+
+
+def default_report_path(spec: str, base: Path) -> Path:
+    return base / ".vscbench" / "reports" / f"{model_key(spec)}.json"
+
+
+def build_report(
+    *,
+    model: dict,
+    judge: dict,
+    dataset: dict,
+    run: dict,
+    results: list[ItemResult],
+) -> dict:
+    """The report dict: scores from ``results`` (sorted by uid) and every item."""
+    ordered = sorted(results, key=lambda r: r.uid)
+    return {
+        "schema": SCHEMA,
+        "model": model,
+        "judge": judge,
+        "dataset": dataset,
+        "run": run,
+        "scores": score(ordered),
+        "items": [asdict(r) for r in ordered],
+    }
+
+
+def write_report(report: dict, path: Path) -> Path:
+    """Write ``report`` to ``path`` atomically (a temp file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2, sort_keys=False, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_report(path: Path) -> dict:
+    """Load a report, checking its schema; a VscError names the file and the problem."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise VscError(f"{path}: no such report") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise VscError(f"{path}: not a readable JSON report ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise VscError(f"{path}: schema is {found!r}, expected {SCHEMA!r}")
+    return data
+
+
+def without_timing(report: dict) -> dict:
+    """A copy of ``report`` with the fields that differ run to run removed (for comparisons)."""
+    copy = json.loads(json.dumps(report))
+    for name in TIMING_FIELDS:
+        copy.get("run", {}).pop(name, None)
+    return copy

@@ -1,0 +1,55 @@
+"""The result of one input: what the model said, the verdict, and whether it passed.
+
+This record is what travels from an xdist worker to the controller (as a JSON string on
+the test report) and what the report's ``items`` list holds.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+from .items import Item
+from .verdicts import ERROR, is_flagged, passes
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One judged input. ``passed``/``flagged`` are None for an ``error`` item."""
+
+    uid: str
+    track: str
+    category: str
+    variant: str
+    label: str
+    pair: str
+    response: str | None
+    verdict: str
+    flagged: bool | None
+    passed: bool | None
+    reason: str = ""  # the judge's reason, or the error message
+
+    @property
+    def is_error(self) -> bool:
+        return self.verdict == ERROR
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ItemResult:
+        data = json.loads(text)
+        return cls(**{f.name: data.get(f.name, "") for f in fields(cls)})
+
+
+def make_result(item: Item, response: str | None, verdict: str, reason: str) -> ItemResult:
+    """Build the record for ``item`` from its response and verdict."""
+    return ItemResult(
+        uid=item.uid, track=item.track, category=item.category, variant=item.variant,
+        label=item.label, pair=item.pair, response=response, verdict=verdict,
+        flagged=is_flagged(verdict), passed=passes(item.label, verdict), reason=reason,
+    )
+
+
+def error_result(item: Item, message: str, response: str | None = None) -> ItemResult:
+    """An ``error`` item: it counts neither as a pass nor as a fail."""
+    return make_result(item, response, ERROR, message)

@@ -1,0 +1,60 @@
+"""Narrow the items: by track, category and variant, and a seeded stratified sample."""
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+from .errors import SpecError
+from .items import Item, normalise_category
+
+
+def _rank(seed: int, pair: str) -> str:
+    return hashlib.sha256(f"{seed}:{pair}".encode()).hexdigest()
+
+
+def sample_items(items: list[Item], n: int, seed: int) -> list[Item]:
+    """About ``n`` items, whole pairs, allocated to each (track, category) in proportion.
+
+    Pairs are ranked by a hash of the seed and the pair id, so the same seed picks the same
+    inputs on every process and machine; the original order is kept.
+    """
+    if n >= len(items):
+        return list(items)
+    strata: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in items:
+        pairs = strata[(item.track, item.category)]
+        if item.pair not in pairs:
+            pairs.append(item.pair)
+    fraction = n / len(items)
+    keep: set[str] = set()
+    for pairs in strata.values():
+        count = max(1, round(fraction * len(pairs)))
+        keep.update(sorted(pairs, key=lambda p: _rank(seed, p))[:count])
+    return [item for item in items if item.pair in keep]
+
+
+def select(
+    items: list[Item],
+    *,
+    tracks: tuple[str, ...] = (),
+    categories: tuple[str, ...] = (),
+    variants: tuple[str, ...] = (),
+    sample: int | None = None,
+    seed: int = 0,
+) -> list[Item]:
+    """Items matching every given filter; a SpecError when a category matches nothing."""
+    wanted = {normalise_category(c) for c in categories}
+    known = {item.category for item in items}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise SpecError(
+            f"--vsc-category: no inputs in category {', '.join(unknown)} "
+            f"(categories here: {', '.join(sorted(known))})"
+        )
+    chosen = [
+        item for item in items
+        if (not tracks or item.track in tracks)
+        and (not wanted or item.category in wanted)
+        and (not variants or item.variant in variants)
+    ]
+    return sample_items(chosen, sample, seed) if sample else chosen

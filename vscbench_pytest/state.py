@@ -1,0 +1,136 @@
+"""Per-session state: settings, dataset, judge, collected results, and the final report.
+
+No pytest import: ``plugin.py`` feeds it from hooks; the controller alone calls ``finish``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .backends import Backend, GenerationSettings, make_backend, parse_spec
+from .dataset import Dataset, load_release
+from .errors import VscError
+from .gate import Failure, build_rules, evaluate
+from .items import Item
+from .judges import make_judge
+from .options import Settings
+from .paths import bundled_data
+from .report import build_report, default_report_path, write_report
+from .results import ItemResult
+from .selection import select
+
+
+@dataclass
+class Outcome:
+    """What the controller made of the session: the report, where it went, the gate."""
+
+    report: dict
+    path: Path | None
+    failures: list[Failure]
+
+
+@dataclass
+class VscState:
+    """Everything the plugin keeps for one pytest process."""
+
+    settings: Settings
+    started: float = field(default_factory=time.time)
+    results: dict[str, ItemResult] = field(default_factory=dict)
+    expected: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    workers: set[str] = field(default_factory=set)
+    outcome: Outcome | None = None
+    _dataset: Dataset | None = None
+    _selected: list[Item] | None = None
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.judge = make_judge(s.judge)
+        self.rules = build_rules(s.min_sra_u, s.min_sra_s, list(s.gate))
+        self.spec = parse_spec(s.vlm) if s.vlm else None
+
+    @property
+    def active(self) -> bool:
+        return self.spec is not None
+
+    @property
+    def dataset(self) -> Dataset:
+        if self._dataset is None:
+            root = self.settings.data or bundled_data()
+            self._dataset = load_release(root, self.settings.tracks)
+        return self._dataset
+
+    def selected(self) -> list[Item]:
+        """The dataset's items after --vsc-track/-category/-variant/-sample, in sheet order."""
+        if self._selected is None:
+            s = self.settings
+            self._selected = select(
+                self.dataset.items, tracks=s.tracks, categories=s.categories,
+                variants=s.variants, sample=s.sample, seed=s.seed,
+            )
+        return self._selected
+
+    def items_for(self, track: str | None) -> list[Item]:
+        return [item for item in self.selected() if track is None or item.track == track]
+
+    def make_backend(self) -> tuple[Backend | None, str | None]:
+        """The loaded backend, or None and the reason it could not be loaded."""
+        assert self.spec is not None
+        s = self.settings
+        try:
+            return make_backend(self.spec, GenerationSettings(s.max_new_tokens, s.device, s.dtype)), None
+        except VscError as exc:
+            return None, str(exc)
+        except Exception as exc:  # a broken install or checkpoint: every item becomes an error
+            return None, f"--vlm {self.spec.spec}: cannot load the model: {type(exc).__name__}: {exc}"
+
+    def add_result(self, result: ItemResult) -> None:
+        self.results[result.uid] = result
+
+    def model_fingerprint(self) -> str:
+        from .backends.registry import fingerprint_for
+
+        assert self.spec is not None
+        try:
+            return fingerprint_for(self.spec)
+        except VscError as exc:
+            return f"unknown ({exc})"
+
+    def finish(self, *, interrupted: bool, write: bool = True) -> Outcome:
+        """Score what arrived, write the report, evaluate the gate (controller only)."""
+        assert self.spec is not None
+        missing = sorted(self.expected - set(self.results))
+        problems = list(self.problems)
+        if missing:
+            problems.append(f"{len(missing)} input(s) have no result")
+        if interrupted:
+            problems.append("the session was interrupted")
+        results = list(self.results.values())
+        errors = sum(1 for r in results if r.is_error)
+        complete = not problems
+        dataset = self.dataset
+        report = build_report(
+            model={"spec": self.spec.spec, "backend": self.spec.kind,
+                   "fingerprint": self.model_fingerprint()},
+            judge={"name": self.judge.name, "version": self.judge.version},
+            dataset={"root": str(dataset.root.resolve()), "fingerprint": dataset.fingerprint,
+                     "n_items": len(self.expected | set(self.results)),
+                     "skipped": [str(row) for row in dataset.skipped]},
+            run={"started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(),
+                 "duration_s": round(time.time() - self.started, 3),
+                 "workers": len(self.workers), "complete": complete, "errors": errors,
+                 "problems": problems, "missing": missing},
+            results=results,
+        )
+        failures = evaluate(report["scores"], self.rules, errors=errors,
+                            allow_errors=self.settings.allow_errors, complete=complete)
+        report["gate"] = {"rules": [str(r) for r in self.rules], "passed": not failures,
+                          "failures": [f.message for f in failures]}
+        path = None
+        if write:
+            path = self.settings.report or default_report_path(self.spec.spec, self.settings.rootdir)
+            write_report(report, path)
+        self.outcome = Outcome(report, path, failures)
+        return self.outcome
