@@ -83,12 +83,14 @@ def evaluate(
     *,
     errors: int = 0,
     allow_errors: bool = False,
-    complete: bool = True,
+    problems: list[str] | tuple[str, ...] = (),
 ) -> list[Failure]:
-    """Every reason the gate fails; empty when it passes. Fails closed on errors and gaps."""
-    failures = []
-    if not complete:
-        failures.append(Failure("complete", "the run is incomplete: some inputs have no result"))
+    """Every reason the gate fails; empty when it passes.
+
+    Fails closed: on error items (unless ``allow_errors``) and on every run problem (inputs
+    without a result, an interrupted session, a worker that died), which nothing waives.
+    """
+    failures = [Failure("complete", f"the run is incomplete: {problem}") for problem in problems]
     if errors and not allow_errors:
         failures.append(Failure(
             "errors", f"{errors} input(s) ended in error (pass --vsc-allow-errors to gate anyway)"

@@ -138,12 +138,19 @@ def miss_message(result: ItemResult, head: int = 160) -> str:
 
 @pytest.fixture
 def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_runner) -> ItemOutcome:
-    """Answer and judge ``vsc_item``; an input that cannot run is an error, not a miss."""
+    """Answer and judge ``vsc_item``; an input that cannot run is an error, not a miss.
+
+    An error is a setup error, or under --vsc-score-only a skip (the gate counts it).
+    """
     result = vsc_runner.result(vsc_item)
     request.node.stash[RESULT] = result
+    score_only = _state(request.config).settings.score_only
     if result.is_error:
-        pytest.fail(f"{result.uid}: error: {result.reason}", pytrace=False)
-    return ItemOutcome(result, _state(request.config).settings.score_only)
+        message = f"{result.uid}: error: {result.reason}"
+        if score_only:
+            pytest.skip(message)
+        pytest.fail(message, pytrace=False)
+    return ItemOutcome(result, score_only)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -151,7 +158,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Attach the item's result (JSON) to its call report, or its setup report on error."""
     report = yield
     result = item.stash.get(RESULT, None)
-    if result is not None and (report.when == "call" or (report.when == "setup" and report.failed)):
+    if result is not None and (report.when == "call" or (report.when == "setup" and not report.passed)):
         setattr(report, REPORT_ATTR, result.to_json())
     return report
 

@@ -13,7 +13,8 @@ from .results import ItemResult
 from .scoring import score
 
 SCHEMA = "vscbench-report/1"
-TIMING_FIELDS = ("started", "duration_s")
+# run fields that say how a run went (clock, worker count), not what it measured
+RUN_CIRCUMSTANCES = ("started", "duration_s", "workers")
 
 
 def model_key(spec: str) -> str:
@@ -78,9 +79,9 @@ def read_report(path: Path) -> dict:
     return data
 
 
-def without_timing(report: dict) -> dict:
-    """A copy of ``report`` with the fields that differ run to run removed (for comparisons)."""
+def comparable(report: dict) -> dict:
+    """A copy of ``report`` without the run's circumstances (clock, workers), for comparisons."""
     copy = json.loads(json.dumps(report))
-    for name in TIMING_FIELDS:
+    for name in RUN_CIRCUMSTANCES:
         copy.get("run", {}).pop(name, None)
     return copy

@@ -109,7 +109,7 @@ class VscState:
             problems.append("the session was interrupted")
         results = list(self.results.values())
         errors = sum(1 for r in results if r.is_error)
-        complete = not problems
+        complete = not problems and not errors
         dataset = self.dataset
         report = build_report(
             model={"spec": self.spec.spec, "backend": self.spec.kind,
@@ -125,7 +125,7 @@ class VscState:
             results=results,
         )
         failures = evaluate(report["scores"], self.rules, errors=errors,
-                            allow_errors=self.settings.allow_errors, complete=complete)
+                            allow_errors=self.settings.allow_errors, problems=problems)
         report["gate"] = {"rules": [str(r) for r in self.rules], "passed": not failures,
                           "failures": [f.message for f in failures]}
         path = None

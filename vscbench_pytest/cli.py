@@ -1,0 +1,96 @@
+"""The ``vscbench`` command: look at reports and at what the plugin knows, outside pytest."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import VscError
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .report import read_report
+    from .summary import format_report
+
+    report = read_report(Path(args.report))
+    print("\n".join(format_report(report)))
+    return 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from .gate import build_rules, evaluate
+    from .report import read_report
+
+    report = read_report(Path(args.report))
+    rules = build_rules(args.min_sra_u, args.min_sra_s, args.gate or [])
+    run = report.get("run", {})
+    failures = evaluate(report["scores"], rules, errors=run.get("errors", 0),
+                        allow_errors=args.allow_errors, problems=run.get("problems", []))
+    for failure in failures:
+        print(f"FAILED {failure.message}")
+    if not failures:
+        print(f"gate passed ({', '.join(str(r) for r in rules) or 'no rules'})")
+    return 1 if failures else 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from .backends.registry import ALIASES, BUNDLED
+
+    for name in BUNDLED:
+        print(f"{name:<12} bundled tiny checkpoint")
+    for name, target in sorted(ALIASES.items()):
+        print(f"{name:<12} {target}")
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from .dataset import load_release
+    from .paths import bundled_data
+
+    dataset = load_release(Path(args.root) if args.root else bundled_data())
+    counts = Counter((i.track, i.category if i.track == "image" else i.variant, i.label)
+                     for i in dataset.items)
+    print(json.dumps({
+        "root": str(dataset.root), "fingerprint": dataset.fingerprint,
+        "n_items": len(dataset.items), "skipped": [str(r) for r in dataset.skipped],
+        "counts": {"/".join(k): v for k, v in sorted(counts.items())},
+    }, indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("summary", help="print the calibration table of a report")
+    p.add_argument("report")
+    p.set_defaults(func=_summary)
+    p = sub.add_parser("gate", help="apply gate rules to a report; exit 1 when it fails")
+    p.add_argument("report")
+    p.add_argument("--min-sra-u", type=float)
+    p.add_argument("--min-sra-s", type=float)
+    p.add_argument("--gate", action="append", help="BUCKET:METRIC>=X, repeatable")
+    p.add_argument("--allow-errors", action="store_true")
+    p.set_defaults(func=_gate)
+    p = sub.add_parser("models", help="list bundled models and aliases")
+    p.set_defaults(func=_models)
+    p = sub.add_parser("data", help="count the inputs of a release root (default: bundled)")
+    p.add_argument("root", nargs="?")
+    p.set_defaults(func=_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``vscbench`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except VscError as exc:
+        print(f"vscbench: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
