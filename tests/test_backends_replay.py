@@ -99,11 +99,6 @@ def test_unreadable_file(tmp_path: Path) -> None:
         read_replay(tmp_path)  # a folder
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: read_replay splits with str.splitlines(), which also breaks on U+2028, U+2029, "
-    "U+0085 etc.; json.dumps(ensure_ascii=False) writes those raw inside strings, so a valid "
-    "JSONL line is cut and reported 'not JSON'. JSONL lines end at '\\n' only"
-))
 @pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85"])
 def test_line_separators_inside_a_response_are_kept(tmp_path: Path, char: str) -> None:
     path = jsonl(tmp_path / "r.jsonl", {"uid": "a", "response": f"one{char}two"},

@@ -99,10 +99,6 @@ def test_bad_report_exits_2_with_a_message(tmp_path: Path, capsys, command: str,
     assert "Traceback" not in captured.err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: read_report checks only the schema; a report with the right schema but no "
-    "'scores'/'model' raises KeyError in cli._gate/format_report (traceback, not exit 2)"
-))
 @pytest.mark.parametrize("command", ["summary", "gate"])
 def test_report_missing_its_sections_exits_2(tmp_path: Path, capsys, command: str) -> None:
     path = tmp_path / "hollow.json"

@@ -95,11 +95,6 @@ def test_wilson_contains_the_inner_rates(kn: tuple[int, int]) -> None:
     assert lo <= k / n <= hi
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: wilson(0, n) gives a lower bound slightly above 0 (e.g. 5.55e-17 for n=3) and "
-    "wilson(n, n) an upper bound slightly below 1 (0.9999999999999999 for n=10): rounding in "
-    "centre -/+ half; the interval then does not contain the observed rate 0 or 1"
-))
 @pytest.mark.parametrize("n", [3, 6, 7, 10])
 def test_wilson_contains_the_observed_rate_at_the_edges(n: int) -> None:
     lo, _ = wilson(0, n)

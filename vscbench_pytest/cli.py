@@ -24,9 +24,13 @@ def _gate(args: argparse.Namespace) -> int:
 
     report = read_report(Path(args.report))
     rules = build_rules(args.min_sra_u, args.min_sra_s, args.gate or [])
-    run = report.get("run", {})
-    failures = evaluate(report["scores"], rules, errors=run.get("errors", 0),
-                        allow_errors=args.allow_errors, problems=run.get("problems", []))
+    run = report["run"]
+    errors = run.get("errors", 0)
+    problems = list(run.get("problems", []))
+    if not run.get("complete") and not problems and not errors:
+        problems.append("the report is marked incomplete")
+    failures = evaluate(report["scores"], rules, errors=errors,
+                        allow_errors=args.allow_errors, problems=problems)
     for failure in failures:
         print(f"FAILED {failure.message}")
     if not failures:

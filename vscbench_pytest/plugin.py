@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         state = VscState(read_settings(config))
         if state.active:
-            state.selected()
+            state.validate()
     except VscError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state

@@ -13,6 +13,7 @@ from .results import ItemResult
 from .scoring import score
 
 SCHEMA = "vscbench-report/1"
+REQUIRED_KEYS = ("model", "judge", "dataset", "run", "scores", "items")
 # run fields that say how a run went (clock, worker count), not what it measured
 RUN_CIRCUMSTANCES = ("started", "duration_s", "workers")
 
@@ -54,7 +55,8 @@ def write_report(report: dict, path: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(report, handle, indent=2, sort_keys=False, ensure_ascii=False)
+            # ASCII escapes: a lone surrogate in a response still writes and reads back
+            json.dump(report, handle, indent=2, ensure_ascii=True)
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -76,6 +78,9 @@ def read_report(path: Path) -> dict:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise VscError(f"{path}: schema is {found!r}, expected {SCHEMA!r}")
+    missing = [key for key in REQUIRED_KEYS if not isinstance(data.get(key), (dict, list))]
+    if missing:
+        raise VscError(f"{path}: report lacks {', '.join(missing)}")
     return data
 
 

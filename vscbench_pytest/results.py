@@ -38,7 +38,7 @@ class ItemResult:
     @classmethod
     def from_json(cls, text: str) -> ItemResult:
         data = json.loads(text)
-        return cls(**{f.name: data.get(f.name, "") for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
 def make_result(item: Item, response: str | None, verdict: str, reason: str) -> ItemResult:

@@ -72,6 +72,14 @@ class VscState:
             )
         return self._selected
 
+    def validate(self) -> None:
+        """Load the sheets and read a replay file now, so bad input stops the run at once."""
+        self.selected()
+        if self.spec is not None and self.spec.kind == "replay":
+            from .backends.replay import read_replay
+
+            read_replay(Path(self.spec.target).expanduser())
+
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
 

@@ -68,6 +68,9 @@ class HFBackend:
     def __init__(self, spec: str, target: str, settings: GenerationSettings) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         self.spec = spec
         self.settings = settings

@@ -17,14 +17,15 @@ def read_replay(path: Path) -> dict[str, Response]:
     """Parse the file; a SpecError names the file and line of the first bad line."""
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except OSError as exc:
         raise SpecError(f"--vlm replay: cannot read {path}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise SpecError(f"--vlm replay: {path} is not UTF-8 ({exc})") from None
     responses: dict[str, Response] = {}
     first_line: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSONL lines end at "\n" only: U+2028 and friends may appear raw inside a string.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
