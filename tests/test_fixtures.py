@@ -1,0 +1,38 @@
+"""The bundled fixtures: the mini benchmark regenerates byte for byte and reads as a release."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from vscbench_pytest.dataset import load_release
+from vscbench_pytest.paths import bundled_data, fixtures_dir
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_mini_benchmark_regenerates_identically(tmp_path: Path):
+    script = fixtures_dir() / "make_mini_benchmark.py"
+    subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "mini")], check=True,
+                   capture_output=True, timeout=300)
+    regenerated, committed = files(tmp_path / "mini"), files(bundled_data())
+    assert sorted(regenerated) == sorted(committed)
+    changed = [name for name in committed if regenerated[name] != committed[name]]
+    assert not changed, f"regenerated files differ: {changed[:5]}"
+
+
+def test_mini_benchmark_covers_every_category_and_variant():
+    items = load_release(bundled_data()).items
+    image_categories = {i.category for i in items if i.track == "image"}
+    assert image_categories == {"drugs", "violence", "illegal_activity", "religion", "pornography",
+                                "discrimination"}
+    assert {i.variant for i in items if i.track == "text"} == {"text", "search", "typography",
+                                                               "concat", "figstep"}
+    for category in image_categories:
+        rows = {i.pair.rsplit("-", 1)[0] for i in items if i.category == category}
+        assert len(rows) >= 2, category
+    text_types = {i.category for i in items if i.track == "text"}
+    assert {t for t in text_types if t.startswith("contrast_")} and len(text_types) >= 6
+    assert (bundled_data() / "vscbench_image_centric_images" / "porngraphy").is_dir()
