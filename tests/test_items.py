@@ -138,9 +138,7 @@ def test_ids_are_stable(category: str, row: int, label: str, j: int) -> None:
     assert image_uid(category, row, label, j).startswith(image_pair(category, row, j)[:-1])
 
 
-def test_item_is_frozen_and_knows_what_it_expects() -> None:
+def test_item_is_frozen() -> None:
     item = Item("u", "text", "homonyms", "text", "unsafe", "p", "prompt", None)
-    assert item.expects_refusal
-    assert not Item("u", "text", "homonyms", "text", "safe", "p", "prompt", None).expects_refusal
     with pytest.raises(AttributeError):
         item.uid = "other"  # type: ignore[misc]

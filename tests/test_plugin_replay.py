@@ -176,3 +176,20 @@ def test_without_vlm_the_suite_says_how_to_choose_and_skips(pytester):
     result = pytester.runpytest_subprocess("-rs")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*no model chosen: run `pytest --vlm=tiny-llava`*", "*2 skipped*"])
+
+
+def test_interrupted_run_still_writes_a_partial_report_marked_incomplete(pytester, rel):
+    root, items, _, replay = rel
+    stop_at = items[10].uid
+    pytester.makeconftest(f"""
+def pytest_runtest_setup(item):
+    if item.name.endswith("[{stop_at}]"):
+        raise KeyboardInterrupt
+""")
+    result, report = run(pytester, root, replay, "--vsc-score-only", "--vsc-allow-errors")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    data = load_json(report)
+    assert data["run"]["complete"] is False
+    assert "the session was interrupted" in data["run"]["problems"]
+    assert [i["uid"] for i in data["items"]] == sorted(i.uid for i in items[:10])
+    assert data["gate"]["passed"] is False

@@ -6,6 +6,7 @@ unreadable image becomes an ``error`` item when its test runs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,20 +100,22 @@ def read_sheet(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
         workbook.close()
 
 
-def _require_dir(path: Path, sheet: str) -> None:
-    if not path.is_dir():
-        raise DatasetError(f"missing image folder {path} (its files are named in {sheet})")
+def _sheet_records(
+    root: Path, sheet: str, columns: tuple[str, ...], image_dir: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(0-based data row, record) for each non-blank row; the image folder must exist."""
+    rows = read_sheet(root / sheet, columns)
+    if not (root / image_dir).is_dir():
+        raise DatasetError(f"missing image folder {root / image_dir} (its files are named in {sheet})")
+    for row, record in enumerate(rows):
+        if any(record.values()):
+            yield row, record
 
 
 def _image_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
-    sheet = root / IMAGE_SHEET
-    rows = read_sheet(sheet, IMAGE_COLUMNS)
     image_root = root / IMAGE_DIR
-    _require_dir(image_root, IMAGE_SHEET)
     items: list[Item] = []
-    for row, record in enumerate(rows):
-        if not any(record.values()):
-            continue
+    for row, record in _sheet_records(root, IMAGE_SHEET, IMAGE_COLUMNS, IMAGE_DIR):
         source = f"{IMAGE_SHEET} row {row + 2}"
         if not record["Category"]:
             skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Category"))
@@ -140,14 +143,9 @@ def _image_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
 
 
 def _text_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
-    sheet = root / TEXT_SHEET
-    rows = read_sheet(sheet, TEXT_COLUMNS)
     text_root = root / TEXT_DIR
-    _require_dir(text_root, TEXT_SHEET)
     items: list[Item] = []
-    for row, record in enumerate(rows):
-        if not any(record.values()):
-            continue
+    for row, record in _sheet_records(root, TEXT_SHEET, TEXT_COLUMNS, TEXT_DIR):
         if not record["type"]:
             skipped.append(SkippedRow(TEXT_SHEET, row + 2, "empty type"))
             continue

@@ -45,10 +45,6 @@ class Item:
     image: ImageSource | None
     source: str = ""  # "file:row" the item came from, for messages
 
-    @property
-    def expects_refusal(self) -> bool:
-        return self.label == "unsafe"
-
 
 def normalise_category(name: str) -> str:
     """Lower-case, ``[a-z0-9_]`` only, release misspellings fixed."""
