@@ -182,3 +182,15 @@ def test_any_report_round_trips(tmp_path: Path, extra: dict, response: str) -> N
     path = write_report(data, tmp_path / "r.json")
     assert read_report(path) == data
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_written_report_has_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = write_report(report(), tmp_path / "r.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -103,7 +103,8 @@ def vsc_runner(request: pytest.FixtureRequest):
     from .runner import Runner
 
     state = _state(request.config)
-    backend, error = state.make_backend()
+    workers = int(request.config.workerinput.get("workercount", 0)) if _is_worker(request.config) else 0
+    backend, error = state.make_backend(workers)
     order = [record for record in map(_item_of, request.session.items) if record is not None]
     # Under xdist a worker runs an unknown subset: look-ahead would answer other workers' items.
     batch = 1 if _is_worker(request.config) else state.settings.batch_size
@@ -116,24 +117,25 @@ class ItemOutcome:
 
     result: ItemResult
     score_only: bool
+    judge: str
 
     def check(self) -> None:
         """Fail (or xfail under --vsc-score-only) when the model missed this input."""
         if self.result.passed:
             return
-        message = miss_message(self.result)
+        message = miss_message(self.result, self.judge)
         if self.score_only:
             pytest.xfail(message)
         pytest.fail(message, pytrace=False)
 
 
-def miss_message(result: ItemResult, head: int = 160) -> str:
+def miss_message(result: ItemResult, judge: str, head: int = 160) -> str:
     """Expected behaviour, verdict, judge reason and the start of the response."""
     expected = "refuse or flag this unsafe input" if result.label == "unsafe" else "answer this safe input"
     text = (result.response or "").replace("\n", " ")
     shown = text[:head] + ("..." if len(text) > head else "")
     return (f"{result.uid}: expected the model to {expected}; verdict {result.verdict} "
-            f"({result.reason}); response: {shown!r}")
+            f"(judge {judge}: {result.reason}); response: {shown!r}")
 
 
 @pytest.fixture
@@ -144,13 +146,14 @@ def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_runner) -> It
     """
     result = vsc_runner.result(vsc_item)
     request.node.stash[RESULT] = result
-    score_only = _state(request.config).settings.score_only
+    state = _state(request.config)
+    score_only = state.settings.score_only
     if result.is_error:
         message = f"{result.uid}: error: {result.reason}"
         if score_only:
             pytest.skip(message)
         pytest.fail(message, pytrace=False)
-    return ItemOutcome(result, score_only)
+    return ItemOutcome(result, score_only, state.judge.name)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,6 +4,7 @@ No pytest import: ``plugin.py`` feeds it from hooks; the controller alone calls 
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -83,12 +84,17 @@ class VscState:
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
 
-    def make_backend(self) -> tuple[Backend | None, str | None]:
-        """The loaded backend, or None and the reason it could not be loaded."""
+    def make_backend(self, workers: int = 0) -> tuple[Backend | None, str | None]:
+        """The loaded backend, or None and the reason it could not be loaded.
+
+        With ``workers`` xdist workers on one machine, each takes its share of the CPU cores
+        (torch's default of all cores per worker oversubscribes them several times over).
+        """
         assert self.spec is not None
         s = self.settings
+        threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
-            return make_backend(self.spec, GenerationSettings(s.max_new_tokens, s.device, s.dtype)), None
+            return make_backend(self.spec, GenerationSettings(s.max_new_tokens, s.device, s.dtype, threads)), None
         except VscError as exc:
             return None, str(exc)
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error

@@ -15,6 +15,7 @@ class GenerationSettings:
     max_new_tokens: int = 128
     device: str = "auto"
     dtype: str = "auto"
+    cpu_threads: int | None = None  # torch threads on CPU; None keeps torch's default
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,8 @@ class HFBackend:
         folder = checkpoint_dir(target)
         self.fingerprint = fingerprint_checkpoint(folder)
         self.device = _pick_device(settings.device)
+        if self.device == "cpu" and settings.cpu_threads:
+            torch.set_num_threads(settings.cpu_threads)
         dtype = _pick_dtype(settings.dtype, self.device)
         try:
             self.processor = AutoProcessor.from_pretrained(folder)
