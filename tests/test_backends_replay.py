@@ -25,22 +25,22 @@ def test_read_good_file(tmp_path: Path) -> None:
                  {"uid": "d", "response": ""})
     responses = read_replay(path)
     assert responses == {
-        "a": Response("I cannot help."),
-        "b": Response("Sure, caf\u00e9 \u2603"),
-        "c": Response(None, "timeout"),
-        "d": Response(""),
+        "a": Response("I cannot help.", attempts=0),
+        "b": Response("Sure, caf\u00e9 \u2603", attempts=0),
+        "c": Response(None, "timeout", attempts=0),
+        "d": Response("", attempts=0),
     }
 
 
 def test_blank_lines_and_crlf_are_fine(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_bytes(b'\r\n{"uid": "a", "response": "x"}\r\n\r\n  \n{"uid": "b", "response": "y"}')
-    assert read_replay(path) == {"a": Response("x"), "b": Response("y")}
+    assert read_replay(path) == {"a": Response("x", attempts=0), "b": Response("y", attempts=0)}
 
 
 def test_identical_duplicates_are_allowed(tmp_path: Path) -> None:
     path = jsonl(tmp_path / "r.jsonl", {"uid": "a", "response": "x"}, {"uid": "a", "response": "x"})
-    assert read_replay(path) == {"a": Response("x")}
+    assert read_replay(path) == {"a": Response("x", attempts=0)}
 
 
 def test_bad_json_line_names_file_and_line(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_line_separators_inside_a_response_are_kept(tmp_path: Path, char: str) -> None:
     path = jsonl(tmp_path / "r.jsonl", {"uid": "a", "response": f"one{char}two"},
                  {"uid": "b", "response": "x"})
-    assert read_replay(path) == {"a": Response(f"one{char}two"), "b": Response("x")}
+    assert read_replay(path) == {"a": Response(f"one{char}two", attempts=0), "b": Response("x", attempts=0)}
 
 
 def test_backend_answers_in_order_and_errors_for_unknown_uids(tmp_path: Path) -> None:
@@ -111,9 +111,9 @@ def test_backend_answers_in_order_and_errors_for_unknown_uids(tmp_path: Path) ->
     backend = ReplayBackend("replay:r.jsonl", path)
     assert backend.kind == "replay" and backend.spec == "replay:r.jsonl"
     answers = backend.generate([Request("b", "p"), Request("a", "p"), Request("c", "p")])
-    assert answers[1] == Response("x")
+    assert answers[1] == Response("x", attempts=0)
     assert answers[0].text is None and answers[0].error and str(path) in answers[0].error
-    assert answers[2] == Response(None, "boom")
+    assert answers[2] == Response(None, "boom", attempts=0)
     assert backend.generate([]) == []
 
 

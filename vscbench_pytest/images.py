@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ItemError
 from .items import ImageSource
-from .render import render_figstep, render_typography
+from .render import RENDER_VERSION, render_figstep, render_typography
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -46,3 +46,18 @@ def _render(source: ImageSource) -> Image.Image:
     if source.render == "figstep":
         return render_figstep(source.render_text)
     return render_typography(source.render_text)
+
+
+def image_digest(source: ImageSource) -> str:
+    """sha256 of the image file's bytes, or of the text it is rendered from when absent."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    path = resolve_inside_root(source) if source.name else None
+    if path is not None and path.is_file():
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    else:
+        digest.update(f"render{RENDER_VERSION}:{source.render}:{source.render_text}".encode())
+    return digest.hexdigest()

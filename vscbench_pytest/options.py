@@ -1,6 +1,7 @@
 """Command-line options and ini keys (group ``vscbench``), read into one validated Settings."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,17 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128)"),
     ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
     ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
+    ("--vlm-base-url", "vlm_base_url", {}, "server for openai: models, e.g. http://127.0.0.1:8000/v1 "
+     "(default $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY"),
+    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models (default 16)"),
+    ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
+    ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
+     "dropped connections (default 5; Retry-After is honoured)"),
+    ("--vsc-cache", "vsc_cache", {}, "response cache file (default .vscbench/cache.sqlite)"),
+    ("--vsc-no-cache", None, {"action": "store_true"}, "neither read nor keep cached responses "
+     "(xdist workers still share this run's answers)"),
+    ("--vsc-refresh", None, {"action": "store_true"}, "ask the model again for every input and "
+     "overwrite the cached responses"),
     ("--vsc-dtype", "vsc_dtype", {}, "dtype for hf: models: auto, float32, float16, bfloat16"),
 ]
 
@@ -72,6 +84,13 @@ class Settings:
     batch_size: int
     device: str
     dtype: str
+    base_url: str
+    concurrency: int
+    timeout_s: float
+    retries: int
+    cache: Path | None
+    no_cache: bool
+    refresh: bool
     rootdir: Path = field(default=Path("."))
 
 
@@ -96,6 +115,10 @@ def _number(value, option: str, kind: type, minimum: float | None = None):
     if minimum is not None and number < minimum:
         raise SpecError(f"{option}: {number} must be at least {minimum}")
     return number
+
+
+def _default(value, default):
+    return default if value is None else value
 
 
 def _choices(values: tuple[str, ...], allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -130,6 +153,13 @@ def read_settings(config: pytest.Config) -> Settings:
         batch_size=_number(values["--vsc-batch-size"], "--vsc-batch-size", int, 1) or 8,
         device=values["--vsc-device"] or "auto",
         dtype=values["--vsc-dtype"] or "auto",
+        base_url=values["--vlm-base-url"] or os.environ.get("OPENAI_BASE_URL", ""),
+        concurrency=_number(values["--vsc-concurrency"], "--vsc-concurrency", int, 1) or 16,
+        timeout_s=_number(values["--vsc-timeout"], "--vsc-timeout", float, 0.001) or 60.0,
+        retries=_default(_number(values["--vsc-retries"], "--vsc-retries", int, 0), 5),
+        cache=Path(values["--vsc-cache"]).expanduser() if values["--vsc-cache"] else None,
+        no_cache=bool(values["--vsc-no-cache"]),
+        refresh=bool(values["--vsc-refresh"]),
         rootdir=Path(config.rootpath),
     )
 

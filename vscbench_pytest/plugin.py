@@ -6,7 +6,11 @@ Results travel from xdist workers as a JSON string on each test report.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +23,10 @@ from .summary import format_table
 
 STATE = pytest.StashKey["VscState"]()
 RESULT = pytest.StashKey[ItemResult]()
+COUNTS = pytest.StashKey[list]()
 REPORT_ATTR = "vscbench_result"
+COUNTS_ATTR = "vscbench_counts"  # [requests, retries, cached] behind the result
+PROGRESS_EVERY_S = 10.0
 EXPECTED_KEY = "vscbench_expected"
 NO_MODEL = (
     "no model chosen: run `pytest --vlm=tiny-llava` (bundled), `--vlm=hf:<id-or-path>`, "
@@ -50,8 +57,21 @@ def pytest_configure(config: pytest.Config) -> None:
     except VscError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = state
-    if not _is_worker(config):
-        config.pluginmanager.register(ControllerHooks(state), "vscbench-controller")
+    if _is_worker(config):
+        state.run_id = config.workerinput.get("vscbench_run_id", state.run_id)
+        cache = config.workerinput.get("vscbench_cache")
+        state.cache_path = Path(cache) if cache else None
+    else:
+        if state.active and state.settings.no_cache:
+            state.cache_path = Path(tempfile.mkdtemp(prefix="vscbench-")) / "cache.sqlite"
+        config.pluginmanager.register(ControllerHooks(state, config), "vscbench-controller")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove this run's private cache (--vsc-no-cache)."""
+    state = config.stash.get(STATE, None)
+    if state is not None and state.settings.no_cache and state.cache_path and not _is_worker(config):
+        shutil.rmtree(state.cache_path.parent, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -98,17 +118,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def vsc_runner(request: pytest.FixtureRequest):
-    """The model (loaded once per process) and judge, answering items in collection order."""
-    from .runner import Runner
+def vsc_engine(request: pytest.FixtureRequest):
+    """The model (loaded once per process), cache and judge, answering ahead of the tests."""
+    from .engine import Engine
 
-    state = _state(request.config)
-    workers = int(request.config.workerinput.get("workercount", 0)) if _is_worker(request.config) else 0
+    config = request.config
+    state = _state(config)
+    workers = int(config.workerinput.get("workercount", 0)) if _is_worker(config) else 0
     backend, error = state.make_backend(workers)
     order = [record for record in map(_item_of, request.session.items) if record is not None]
-    # Under xdist a worker runs an unknown subset: look-ahead would answer other workers' items.
-    batch = 1 if _is_worker(request.config) else state.settings.batch_size
-    return Runner(backend, state.judge, order, batch, error)
+    try:
+        cache = state.open_cache()
+    except VscError as exc:
+        backend, error = None, str(exc)
+        cache = None
+    engine = Engine(backend, state.judge, order, cache, settings_key=state.settings_key(),
+                    batch_size=state.settings.batch_size, concurrency=state.settings.concurrency,
+                    backend_error=error)
+    yield engine.start()
+    engine.close()
 
 
 @dataclass(frozen=True)
@@ -129,6 +157,13 @@ class ItemOutcome:
         pytest.fail(message, pytrace=False)
 
 
+def _duration(seconds: float) -> str:
+    if seconds == float("inf"):
+        return "?"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
 def miss_message(result: ItemResult, judge: str, head: int = 160) -> str:
     """Expected behaviour, verdict, judge reason and the start of the response."""
     expected = "refuse or flag this unsafe input" if result.label == "unsafe" else "answer this safe input"
@@ -139,13 +174,15 @@ def miss_message(result: ItemResult, judge: str, head: int = 160) -> str:
 
 
 @pytest.fixture
-def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_runner) -> ItemOutcome:
+def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine) -> ItemOutcome:
     """Answer and judge ``vsc_item``; an input that cannot run is an error, not a miss.
 
     An error is a setup error, or under --vsc-score-only a skip (the gate counts it).
     """
-    result = vsc_runner.result(vsc_item)
+    result, answer = vsc_engine.result(vsc_item)
     request.node.stash[RESULT] = result
+    request.node.stash[COUNTS] = [answer.response.attempts, max(0, answer.response.attempts - 1),
+                                  answer.cached]
     state = _state(request.config)
     score_only = state.settings.score_only
     if result.is_error:
@@ -163,6 +200,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     result = item.stash.get(RESULT, None)
     if result is not None and (report.when == "call" or (report.when == "setup" and not report.passed)):
         setattr(report, REPORT_ATTR, result.to_json())
+        setattr(report, COUNTS_ATTR, json.dumps(item.stash.get(COUNTS, [0, 0, False])))
     return report
 
 
@@ -221,15 +259,48 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 class ControllerHooks:
-    """Controller-only hooks: collect results; with xdist, notice a worker that died."""
+    """Controller-only hooks: collect results, show progress; with xdist, brief the workers
+    and notice one that died."""
 
-    def __init__(self, state: VscState) -> None:
+    def __init__(self, state: VscState, config: pytest.Config) -> None:
         self.state = state
+        self.config = config
+        self.last_progress = time.monotonic()
+        self.collected = 0  # tests collected by an xdist worker, for the progress line
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         payload = getattr(report, REPORT_ATTR, None)
-        if payload is not None:
-            self.state.add_result(ItemResult.from_json(payload))
+        if payload is None:
+            return
+        self.state.add_result(ItemResult.from_json(payload))
+        self.state.add_counts(*json.loads(getattr(report, COUNTS_ATTR, "[0, 0, false]")))
+        if time.monotonic() - self.last_progress >= PROGRESS_EVERY_S:
+            self.last_progress = time.monotonic()
+            self._progress()
+
+    def _progress(self) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        total = len(self.state.expected) or self.collected
+        if reporter is None:
+            return
+        done = len(self.state.results)
+        elapsed = max(time.time() - self.state.started, 1e-9)
+        rate = done / elapsed
+        line = f"vscbench: {done} inputs answered, {rate:.1f}/s"
+        if total:
+            left = (total - done) / rate if rate else float("inf")
+            line = f"vscbench: {done}/{total} inputs answered, {rate:.1f}/s, about {_duration(left)} left"
+        reporter.ensure_newline()
+        reporter.write_line(line)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        node.workerinput["vscbench_run_id"] = self.state.run_id
+        node.workerinput["vscbench_cache"] = str(self.state.cache_path or "")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        self.collected = max(self.collected, len(ids))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 TYPOGRAPHY_SIZE = (512, 256)
 FIGSTEP_SIZE = (512, 512)
+RENDER_VERSION = "1"  # part of the cache key of a rendered image: bump when drawing changes
 FIGSTEP_LIST = "1.\n\n2.\n\n3."
 
 

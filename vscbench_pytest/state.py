@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .backends import Backend, GenerationSettings, make_backend, parse_spec
+from .backends.openai_api import ApiSettings
+from .cache import ResponseCache
 from .dataset import Dataset, load_release
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
@@ -42,6 +45,9 @@ class VscState:
     expected: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     workers: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "cached": 0})
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    cache_path: Path | None = None
     outcome: Outcome | None = None
     _dataset: Dataset | None = None
     _selected: list[Item] | None = None
@@ -84,6 +90,33 @@ class VscState:
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
 
+    def generation(self, cpu_threads: int | None = None) -> GenerationSettings:
+        s = self.settings
+        return GenerationSettings(s.max_new_tokens, s.device, s.dtype, cpu_threads)
+
+    def api(self) -> ApiSettings:
+        s = self.settings
+        return ApiSettings(s.base_url, os.environ.get("OPENAI_API_KEY", ""), s.timeout_s, s.retries)
+
+    def settings_key(self) -> dict:
+        """The generation settings that change a response (part of every cache key)."""
+        s = self.settings
+        key: dict = {"max_new_tokens": s.max_new_tokens, "temperature": 0}
+        if self.spec is not None and self.spec.kind == "hf":
+            key.update(device=s.device, dtype=s.dtype)
+        return key
+
+    def open_cache(self) -> ResponseCache:
+        """The response cache this process shares with the run's other processes."""
+        s = self.settings
+        path = self.cache_path or s.cache or s.rootdir / ".vscbench" / "cache.sqlite"
+        return ResponseCache(path, self.run_id, refresh=s.refresh)
+
+    def add_counts(self, requests: int, retries: int, cached: bool) -> None:
+        self.counts["requests"] += requests
+        self.counts["retries"] += retries
+        self.counts["cached"] += int(cached)
+
     def make_backend(self, workers: int = 0) -> tuple[Backend | None, str | None]:
         """The loaded backend, or None and the reason it could not be loaded.
 
@@ -94,7 +127,7 @@ class VscState:
         s = self.settings
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
-            return make_backend(self.spec, GenerationSettings(s.max_new_tokens, s.device, s.dtype, threads)), None
+            return make_backend(self.spec, self.generation(threads), self.api()), None
         except VscError as exc:
             return None, str(exc)
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error
@@ -108,7 +141,7 @@ class VscState:
 
         assert self.spec is not None
         try:
-            return fingerprint_for(self.spec)
+            return fingerprint_for(self.spec, self.settings.base_url)
         except VscError as exc:
             return f"unknown ({exc})"
 
@@ -135,6 +168,8 @@ class VscState:
             run={"started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(),
                  "duration_s": round(time.time() - self.started, 3),
                  "workers": len(self.workers), "complete": complete, "errors": errors,
+                 "requests": self.counts["requests"], "retries": self.counts["retries"],
+                 "cached": self.counts["cached"],
                  "problems": problems, "missing": missing},
             results=results,
         )

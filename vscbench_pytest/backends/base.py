@@ -33,13 +33,20 @@ class Response:
 
     text: str | None
     error: str | None = None
+    attempts: int = 1  # requests made for it (0 when it came from the cache)
 
 
 class Backend(Protocol):
-    """A model that answers a batch of requests, in order."""
+    """A model that answers a batch of requests, in order.
+
+    ``concurrent`` backends (APIs) are called from many threads, one request each; the others
+    get batches of up to ``--vsc-batch-size`` requests from one thread. A backend whose
+    ``cacheable`` is False (replay) is never cached: its answers do not follow from content.
+    """
 
     spec: str
     kind: str
     fingerprint: str
+    concurrent: bool
 
     def generate(self, requests: list[Request]) -> list[Response]: ...

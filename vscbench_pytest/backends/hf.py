@@ -64,6 +64,7 @@ class HFBackend:
     """Loads the processor and model once; ``generate`` runs one padded batch per call."""
 
     kind = "hf"
+    concurrent = False
 
     def __init__(self, spec: str, target: str, settings: GenerationSettings) -> None:
         import torch

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..errors import SpecError
 from ..paths import bundled_model
 from .base import Backend, GenerationSettings
+from .openai_api import ApiSettings
 
 BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
 ALIASES = {
@@ -19,7 +20,7 @@ ALIASES = {
     "idefics3": "hf:HuggingFaceM4/Idefics3-8B-Llama3",
     "smolvlm": "hf:HuggingFaceTB/SmolVLM-Instruct",
 }
-KINDS = ("hf", "replay")
+KINDS = ("hf", "openai", "replay")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class BackendSpec:
 def _choices() -> str:
     return (
         f"bundled: {', '.join(BUNDLED)}; aliases: {', '.join(sorted(ALIASES))}; "
-        f"or hf:<id-or-path>, replay:<file.jsonl>"
+        f"or hf:<id-or-path>, openai:<model>, replay:<file.jsonl>"
     )
 
 
@@ -61,8 +62,14 @@ def parse_spec(spec: str) -> BackendSpec:
     return BackendSpec(spec, kind, target)
 
 
-def make_backend(parsed: BackendSpec, settings: GenerationSettings) -> Backend:
+def make_backend(
+    parsed: BackendSpec, settings: GenerationSettings, api: ApiSettings | None = None
+) -> Backend:
     """Build (and for ``hf``, load) the backend a parsed spec names."""
+    if parsed.kind == "openai":
+        from .openai_api import OpenAIBackend
+
+        return OpenAIBackend(parsed.spec, parsed.target, api or ApiSettings("", ""), settings)
     if parsed.kind == "replay":
         from .replay import ReplayBackend
 
@@ -72,8 +79,12 @@ def make_backend(parsed: BackendSpec, settings: GenerationSettings) -> Backend:
     return HFBackend(parsed.spec, parsed.target, settings)
 
 
-def fingerprint_for(parsed: BackendSpec) -> str:
-    """The model fingerprint without loading the model (file hashes only)."""
+def fingerprint_for(parsed: BackendSpec, base_url: str = "") -> str:
+    """The model fingerprint without loading the model (file hashes, or name and URL)."""
+    if parsed.kind == "openai":
+        from .openai_api import api_fingerprint
+
+        return api_fingerprint(parsed.target, base_url)
     if parsed.kind == "replay":
         from ..dataset import fingerprint_files
 

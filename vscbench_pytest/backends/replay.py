@@ -37,9 +37,9 @@ def read_replay(path: Path) -> dict[str, Response]:
             raise SpecError(f'--vlm replay: {where}: expected {{"uid": "...", "response": "..."}}')
         uid = record["uid"]
         if isinstance(record.get("response"), str):
-            response = Response(record["response"])
+            response = Response(record["response"], attempts=0)
         elif isinstance(record.get("error"), str):
-            response = Response(None, record["error"])
+            response = Response(None, record["error"], attempts=0)
         else:
             raise SpecError(f"--vlm replay: {where}: 'response' must be a string (uid {uid})")
         if uid in responses and responses[uid] != response:
@@ -56,6 +56,8 @@ class ReplayBackend:
     """Answers from a file; never runs a model."""
 
     kind = "replay"
+    concurrent = False
+    cacheable = False  # answers go by uid, not by content; the file is the cache
 
     def __init__(self, spec: str, path: Path) -> None:
         self.spec = spec
@@ -65,4 +67,4 @@ class ReplayBackend:
 
     def generate(self, requests: list[Request]) -> list[Response]:
         missing = f"uid not in replay file {self.path}"
-        return [self.responses.get(r.uid, Response(None, missing)) for r in requests]
+        return [self.responses.get(r.uid, Response(None, missing, attempts=0)) for r in requests]

@@ -1,0 +1,155 @@
+"""``openai:<model>``: any OpenAI-compatible chat-completions server (vLLM, llama.cpp, an API).
+
+Images go as base64 PNG data URLs; a text-only input is sent as a plain string (some servers
+answer 500 to a list of parts without an image). Retries with exponential backoff honour
+``Retry-After`` on 429 and 5xx; a response still failing after the retries is an ``error``
+item, never a compliance. The API key is never part of a fingerprint, message or report.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import random
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import VscError
+from .base import GenerationSettings, Request, Response
+
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+MAX_RETRY_AFTER_S = 120.0
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Where and how to call the server."""
+
+    base_url: str
+    api_key: str
+    timeout_s: float = 60.0
+    retries: int = 5
+    backoff_s: float = 0.5
+
+
+def public_url(url: str) -> str:
+    """The base URL without user info, query or fragment (safe for fingerprints and reports)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def api_fingerprint(model: str, base_url: str) -> str:
+    """An API model's identity: its name and the server's public URL (never the key)."""
+    return f"openai:{model}@{public_url(base_url)}"
+
+
+def image_data_url(image) -> str:
+    """A PIL image as a ``data:image/png;base64,...`` URL."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def user_content(request: Request) -> str | list[dict]:
+    """Plain string without an image; image part then text part with one."""
+    if request.image is None:
+        return request.prompt
+    return [
+        {"type": "image_url", "image_url": {"url": image_data_url(request.image)}},
+        {"type": "text", "text": request.prompt},
+    ]
+
+
+def retry_after(headers) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), capped."""
+    value = headers.get("retry-after") if headers is not None else None
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+class OpenAIBackend:
+    """Calls ``chat.completions`` once per request; safe to call from many threads."""
+
+    kind = "openai"
+    concurrent = True
+
+    def __init__(self, spec: str, model: str, api: ApiSettings, settings: GenerationSettings) -> None:
+        import openai
+
+        if not api.base_url:
+            raise VscError(f"--vlm {spec}: no server: pass --vlm-base-url or set OPENAI_BASE_URL")
+        self.spec = spec
+        self.model = model
+        self.api = api
+        self.settings = settings
+        self.fingerprint = api_fingerprint(model, api.base_url)
+        self._client = openai.OpenAI(
+            base_url=api.base_url, api_key=api.api_key or "none",
+            timeout=api.timeout_s, max_retries=0,
+        )
+        self._openai = openai
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+
+    def _count(self, retry: bool) -> None:
+        with self._lock:
+            self.requests += 1
+            self.retries += int(retry)
+
+    def _once(self, request: Request) -> str:
+        completion = self._client.chat.completions.create(
+            model=self.model,
+            messages=[{"role": "user", "content": user_content(request)}],
+            max_tokens=self.settings.max_new_tokens,
+            temperature=0,
+        )
+        choices = getattr(completion, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise ValueError("the server's answer has no choices[0].message")
+        return choices[0].message.content or ""
+
+    def _retryable(self, exc: Exception) -> tuple[bool, float | None]:
+        openai = self._openai
+        if isinstance(exc, openai.APIStatusError):
+            return exc.status_code in RETRY_STATUS, retry_after(exc.response.headers)
+        if isinstance(exc, (openai.APIConnectionError, openai.APIResponseValidationError, ValueError)):
+            return True, None  # timeouts, dropped connections, malformed JSON
+        return False, None
+
+    def _describe(self, exc: Exception) -> str:
+        if isinstance(exc, self._openai.APIStatusError):
+            return f"HTTP {exc.status_code} from {public_url(self.api.base_url)}"
+        return f"{type(exc).__name__} from {public_url(self.api.base_url)}"
+
+    def answer(self, request: Request) -> Response:
+        """One request with retries; an error Response when it never succeeds."""
+        attempt = 0
+        while True:
+            try:
+                self._count(retry=attempt > 0)
+                return Response(self._once(request), attempts=attempt + 1)
+            except Exception as exc:  # classified below; anything unknown is not retried
+                retry, wait = self._retryable(exc)
+                if not retry or attempt >= self.api.retries:
+                    tries = f" after {attempt + 1} attempts" if attempt else ""
+                    return Response(None, f"{self._describe(exc)}{tries}", attempts=attempt + 1)
+                backoff = self.api.backoff_s * (2 ** attempt) * (1 + random.random() / 4)
+                time.sleep(wait if wait is not None else min(backoff, 30.0))
+                attempt += 1
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        return [self.answer(r) for r in requests]

@@ -1,0 +1,167 @@
+"""The response cache: SQLite in WAL mode, shared safely by xdist workers and by runs.
+
+A response is stored as soon as it is produced, before it is judged, so a killed run resumes
+where it stopped. The key hashes the backend kind, the model fingerprint (checkpoint files for
+``hf:``, model name and public URL for APIs), the prompt, the image bytes and the generation
+settings: a new checkpoint under the same name misses. Keys and rows hold no secret.
+
+Claims let concurrent processes split work: the first to claim a key produces it, the others
+wait for its row. A claim from another run, or from a process that is gone, is stale.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import VscError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT NULL, uid TEXT NOT NULL,
+    text TEXT NOT NULL, run TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY, run TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
+    claimed REAL NOT NULL
+);
+"""
+
+
+def response_key(backend: str, model: str, prompt: str, image_sha: str, settings: dict) -> str:
+    """sha256 over everything that decides a response (never a secret)."""
+    payload = json.dumps(
+        {"backend": backend, "model": model, "prompt": prompt, "image": image_sha,
+         "settings": settings},
+        sort_keys=True, ensure_ascii=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    path: str
+    responses: int
+    by_model: dict[str, int]
+    size_bytes: int
+
+
+class ResponseCache:
+    """One connection per process (and per thread: sqlite connections are not shared)."""
+
+    def __init__(self, path: Path, run: str, *, refresh: bool = False) -> None:
+        self.path = Path(path)
+        self.run = run
+        self.refresh = refresh
+        self.host = os.uname().nodename
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise VscError(f"--vsc-cache: cannot open {self.path}: {exc}") from None
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection (opened once; sqlite connections are not shared)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA busy_timeout=60000")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+            with self._lock:
+                self._all.append(db)
+        yield db
+
+    def close(self) -> None:
+        """Close every connection this object opened."""
+        with self._lock:
+            for db in self._all:
+                db.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def get(self, key: str) -> str | None:
+        """The stored text, or None (with --vsc-refresh, only rows written by this run count)."""
+        query = "SELECT text FROM responses WHERE key=?" + (" AND run=?" if self.refresh else "")
+        args = (key, self.run) if self.refresh else (key,)
+        with self._connect() as db:
+            row = db.execute(query, args).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, *, backend: str, model: str, uid: str, text: str) -> None:
+        """Store a response (durably, before anyone judges it) and drop its claim."""
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO responses (key, backend, model, uid, text, run, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, backend, model, uid, text, self.run, time.time()),
+            )
+            db.execute("DELETE FROM claims WHERE key=?", (key,))
+
+    def claim(self, key: str) -> bool:
+        """True when this process may produce ``key`` (no live claim by another process)."""
+        pid = os.getpid()
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT run, pid, host FROM claims WHERE key=?", (key,)).fetchone()
+                live = row is not None and row[0] == self.run and (
+                    row[1] == pid or row[2] != self.host or _pid_alive(row[1]))
+                if live and row[1] != pid:
+                    db.execute("COMMIT")
+                    return False
+                db.execute(
+                    "INSERT OR REPLACE INTO claims (key, run, pid, host, claimed) VALUES (?, ?, ?, ?, ?)",
+                    (key, self.run, pid, self.host, time.time()),
+                )
+                db.execute("COMMIT")
+                return True
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def release(self, key: str) -> None:
+        """Give up a claim without a response (the producer failed)."""
+        with self._connect() as db:
+            db.execute("DELETE FROM claims WHERE key=? AND pid=?", (key, os.getpid()))
+
+    def stats(self) -> CacheStats:
+        with self._connect() as db:
+            total = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+            rows = db.execute("SELECT model, COUNT(*) FROM responses GROUP BY model ORDER BY model")
+            by_model = {model: count for model, count in rows}
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return CacheStats(str(self.path), total, by_model, size)
+
+    def clear(self, model: str | None = None) -> int:
+        """Delete every response (or one model's); returns how many went."""
+        with self._connect() as db:
+            if model is None:
+                count = db.execute("DELETE FROM responses").rowcount
+                db.execute("DELETE FROM claims")
+            else:
+                count = db.execute("DELETE FROM responses WHERE model=?", (model,)).rowcount
+        return count

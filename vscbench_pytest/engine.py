@@ -1,0 +1,194 @@
+"""Produce every item's response ahead of its test, cache it, then judge it on request.
+
+Once a process knows its items (in test order), a background thread walks them: API backends
+get up to ``concurrency`` requests in flight, local models get batches of ``batch_size``. Each
+response is looked up in the cache first and stored there as soon as it is produced. A test
+waits only for its own item. Processes sharing a cache (xdist workers) claim items, so no input
+is generated twice; a test whose item another process claimed waits for that row.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from .backends.base import Backend, Request, Response
+from .cache import ResponseCache, response_key
+from .errors import ItemError
+from .images import image_digest, load_image
+from .items import Item
+from .judges import Judge
+from .results import ItemResult, error_result, make_result
+
+CLAIM_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response and how it was obtained (for the run's request counts)."""
+
+    response: Response
+    cached: bool = False
+
+
+class Engine:
+    """Answers (prefetched, cached) and judges the items of one process."""
+
+    def __init__(
+        self,
+        backend: Backend | None,
+        judge: Judge,
+        order: list[Item],
+        cache: ResponseCache | None,
+        *,
+        settings_key: dict,
+        batch_size: int = 8,
+        concurrency: int = 16,
+        backend_error: str | None = None,
+    ) -> None:
+        self.backend = backend
+        self.judge = judge
+        self.order = order
+        self.cache = cache if getattr(backend, "cacheable", True) else None
+        self.settings_key = settings_key
+        self.batch_size = max(1, batch_size)
+        self.concurrency = max(1, concurrency)
+        self.backend_error = backend_error
+        self._futures: dict[str, Future[Answer]] = {item.uid: Future() for item in order}
+        self._keys: dict[str, str] = {}
+        self._elsewhere: set[str] = set()  # uids another process claimed first
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- producing ---------------------------------------------------------------------------
+
+    def key(self, item: Item) -> str:
+        """The cache key of ``item`` (ItemError when its image path is not allowed)."""
+        if item.uid not in self._keys:
+            assert self.backend is not None
+            image = image_digest(item.image) if item.image is not None else ""
+            self._keys[item.uid] = response_key(
+                self.backend.kind, self.backend.fingerprint, item.prompt, image, self.settings_key)
+        return self._keys[item.uid]
+
+    def _settle(self, item: Item, answer: Answer) -> None:
+        future = self._futures.setdefault(item.uid, Future())
+        if not future.done():
+            future.set_result(answer)
+
+    def _prepare(self, item: Item) -> tuple[str, Request] | None:
+        """Cache hit, error or claimed elsewhere: settled or left to wait (None); else the work."""
+        if self.backend is None:
+            self._settle(item, Answer(Response(None, self.backend_error or "no model", attempts=0)))
+            return None
+        try:
+            key = self.key(item)
+            if self.cache is not None:
+                cached = self.cache.get(key)
+                if cached is not None:
+                    self._settle(item, Answer(Response(cached, attempts=0), cached=True))
+                    return None
+                if not self.cache.claim(key):
+                    self._elsewhere.add(item.uid)  # another process produces it; answer() waits
+                    return None
+            image = load_image(item.image) if item.image is not None else None
+        except ItemError as exc:
+            self._settle(item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
+            return None
+        return key, Request(uid=item.uid, prompt=item.prompt, image=image)
+
+    def _store(self, item: Item, key: str, response: Response) -> None:
+        if self.cache is not None:
+            if response.error is None and response.text is not None:
+                self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
+                               uid=item.uid, text=response.text)
+            else:
+                self.cache.release(key)
+        self._settle(item, Answer(response))
+
+    def _produce_one(self, item: Item) -> None:
+        if self._stop.is_set():
+            return
+        work = self._prepare(item)
+        if work is not None:
+            key, request = work
+            self._store(item, key, self.backend.generate([request])[0])
+
+    def _produce_batch(self, items: list[Item]) -> None:
+        work = [(item, w) for item in items if (w := self._prepare(item)) is not None]
+        if not work:
+            return
+        responses = self.backend.generate([request for _, (_, request) in work])
+        for (item, (key, _)), response in zip(work, responses):
+            self._store(item, key, response)
+
+    def _produce(self) -> None:
+        try:
+            if self.backend is not None and getattr(self.backend, "concurrent", False):
+                slots = threading.Semaphore(self.concurrency * 2)
+                with ThreadPoolExecutor(self.concurrency, thread_name_prefix="vscbench") as pool:
+                    for item in self.order:
+                        if self._stop.is_set():
+                            break
+                        slots.acquire()
+                        pool.submit(self._produce_one, item).add_done_callback(lambda _: slots.release())
+            else:
+                for start in range(0, len(self.order), self.batch_size):
+                    if self._stop.is_set():
+                        break
+                    self._produce_batch(self.order[start:start + self.batch_size])
+        except BaseException as exc:  # never leave a test waiting forever
+            for item in self.order:
+                self._settle(item, Answer(Response(None, f"prefetch failed: {exc!r}", attempts=0)))
+
+    def start(self) -> Engine:
+        """Start producing in the background."""
+        self._thread = threading.Thread(target=self._produce, name="vscbench-prefetch", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop producing (tests that still run answer their own item on demand)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self.cache is not None:
+            self.cache.close()
+
+    # -- consuming ---------------------------------------------------------------------------
+
+    def answer(self, item: Item) -> Answer:
+        """The answer for ``item``: prefetched, cached, waited for, or produced now."""
+        future = self._futures.get(item.uid)
+        if future is None or self._thread is None or self._stop.is_set():
+            future = self._futures.setdefault(item.uid, Future())
+            if not future.done():
+                self._produce_batch([item])
+        while not future.done():
+            try:
+                return future.result(timeout=CLAIM_POLL_S)
+            except FutureTimeout:
+                if item.uid in self._elsewhere:
+                    self._poll_claimed(item)
+        return future.result()
+
+    def _poll_claimed(self, item: Item) -> None:
+        """Settle an item claimed by another process once its row is there, or take it over."""
+        key = self._keys[item.uid]
+        text = self.cache.get(key)
+        if text is not None:
+            self._settle(item, Answer(Response(text, attempts=0), cached=True))
+        elif self.cache.claim(key):  # the other process gave up or died
+            self._elsewhere.discard(item.uid)
+            self._produce_batch([item])
+
+    def result(self, item: Item) -> tuple[ItemResult, Answer]:
+        """Response, then verdict: the judged result of ``item`` and how it was answered."""
+        answer = self.answer(item)
+        response = answer.response
+        if response.error is not None or response.text is None:
+            return error_result(item, response.error or "no response", response.text), answer
+        judgement = self.judge.judge(item.prompt, response.text)
+        return make_result(item, response.text, judgement.verdict, judgement.reason), answer
