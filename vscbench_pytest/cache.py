@@ -1,7 +1,8 @@
 """The response cache: SQLite in WAL mode, shared safely by xdist workers and by runs.
 
 A response is stored as soon as it is produced, before it is judged, so a killed run resumes
-where it stopped. The key hashes the backend kind, the model fingerprint (checkpoint files for
+where it stopped. An error is stored too, but serves only the run that met it (so xdist
+workers do not retry each other's failures, and the next run asks again). The key hashes the backend kind, the model fingerprint (checkpoint files for
 ``hf:``, model name and public URL for APIs), the prompt, the image bytes and the generation
 settings: a new checkpoint under the same name misses. Keys and rows hold no secret.
 
@@ -23,10 +24,11 @@ from pathlib import Path
 
 from .errors import VscError
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT NULL, uid TEXT NOT NULL,
-    text TEXT NOT NULL, run TEXT NOT NULL, created REAL NOT NULL
+    text TEXT, error TEXT, attempts INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS claims (
     key TEXT PRIMARY KEY, run TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
@@ -56,6 +58,16 @@ def _pid_alive(pid: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """A cached outcome. ``fresh``: produced by this run (its requests count in this run)."""
+
+    text: str | None
+    error: str | None
+    attempts: int
+    fresh: bool
+
+
+@dataclass(frozen=True)
 class CacheStats:
     path: str
     responses: int
@@ -78,7 +90,12 @@ class ResponseCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.execute("PRAGMA journal_mode=WAL")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, SCHEMA_VERSION):
+                    raise VscError(f"--vsc-cache: {self.path} has cache format {version}, this "
+                                   f"version reads {SCHEMA_VERSION}: run `vscbench cache clear`")
                 db.executescript(SCHEMA)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         except (OSError, sqlite3.Error) as exc:
             raise VscError(f"--vsc-cache: cannot open {self.path}: {exc}") from None
 
@@ -103,30 +120,46 @@ class ResponseCache:
             self._all.clear()
         self._local = threading.local()
 
-    def get(self, key: str) -> str | None:
-        """The stored text, or None (with --vsc-refresh, only rows written by this run count)."""
-        query = "SELECT text FROM responses WHERE key=?" + (" AND run=?" if self.refresh else "")
-        args = (key, self.run) if self.refresh else (key,)
-        with self._connect() as db:
-            row = db.execute(query, args).fetchone()
-        return row[0] if row else None
+    def _usable(self) -> tuple[str, tuple[str, ...]]:
+        """Rows that count: this run's (answers and errors); other runs' answers unless refreshing."""
+        if self.refresh:
+            return "run=?", (self.run,)
+        return "(run=? OR error IS NULL)", (self.run,)
 
-    def put(self, key: str, *, backend: str, model: str, uid: str, text: str) -> None:
-        """Store a response (durably, before anyone judges it) and drop its claim."""
+    def get(self, key: str) -> Stored | None:
+        """The stored outcome of ``key``, or None. An error is kept for this run only."""
+        where, args = self._usable()
+        with self._connect() as db:
+            row = db.execute(
+                f"SELECT text, error, attempts, run FROM responses WHERE key=? AND {where}",
+                (key, *args)).fetchone()
+        if row is None:
+            return None
+        return Stored(row[0], row[1], row[2], row[3] == self.run)
+
+    def put(self, key: str, *, backend: str, model: str, uid: str, text: str | None,
+            error: str | None, attempts: int) -> None:
+        """Store an outcome (before anyone judges it) and drop its claim."""
         with self._connect() as db:
             db.execute(
-                "INSERT OR REPLACE INTO responses (key, backend, model, uid, text, run, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, backend, model, uid, text, self.run, time.time()),
+                "INSERT OR REPLACE INTO responses "
+                "(key, backend, model, uid, text, error, attempts, run, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, backend, model, uid, text, error, attempts, self.run, time.time()),
             )
             db.execute("DELETE FROM claims WHERE key=?", (key,))
 
     def claim(self, key: str) -> bool:
-        """True when this process may produce ``key`` (no live claim by another process)."""
+        """True when this process may produce ``key``: no response yet, no live claim by another."""
         pid = os.getpid()
+        where, args = self._usable()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                if db.execute(f"SELECT 1 FROM responses WHERE key=? AND {where}",
+                              (key, *args)).fetchone() is not None:
+                    db.execute("COMMIT")
+                    return False  # produced since the caller looked: it reads the row
                 row = db.execute("SELECT run, pid, host FROM claims WHERE key=?", (key,)).fetchone()
                 live = row is not None and row[0] == self.run and (
                     row[1] == pid or row[2] != self.host or _pid_alive(row[1]))
@@ -143,15 +176,11 @@ class ResponseCache:
                 db.execute("ROLLBACK")
                 raise
 
-    def release(self, key: str) -> None:
-        """Give up a claim without a response (the producer failed)."""
-        with self._connect() as db:
-            db.execute("DELETE FROM claims WHERE key=? AND pid=?", (key, os.getpid()))
-
     def stats(self) -> CacheStats:
         with self._connect() as db:
-            total = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-            rows = db.execute("SELECT model, COUNT(*) FROM responses GROUP BY model ORDER BY model")
+            total = db.execute("SELECT COUNT(*) FROM responses WHERE error IS NULL").fetchone()[0]
+            rows = db.execute("SELECT model, COUNT(*) FROM responses WHERE error IS NULL "
+                              "GROUP BY model ORDER BY model")
             by_model = {model: count for model, count in rows}
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return CacheStats(str(self.path), total, by_model, size)

@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 from .backends.base import Backend, Request, Response
-from .cache import ResponseCache, response_key
+from .cache import ResponseCache, Stored, response_key
 from .errors import ItemError
 from .images import image_digest, load_image
 from .items import Item
@@ -31,6 +31,13 @@ class Answer:
 
     response: Response
     cached: bool = False
+
+
+def _from_cache(stored: Stored) -> Answer:
+    """A row produced by this run (maybe in another process) counts its requests here."""
+    if stored.fresh:
+        return Answer(Response(stored.text, stored.error, attempts=stored.attempts))
+    return Answer(Response(stored.text, stored.error, attempts=0), cached=True)
 
 
 class Engine:
@@ -86,9 +93,9 @@ class Engine:
         try:
             key = self.key(item)
             if self.cache is not None:
-                cached = self.cache.get(key)
-                if cached is not None:
-                    self._settle(item, Answer(Response(cached, attempts=0), cached=True))
+                stored = self.cache.get(key)
+                if stored is not None:
+                    self._settle(item, _from_cache(stored))
                     return None
                 if not self.cache.claim(key):
                     self._elsewhere.add(item.uid)  # another process produces it; answer() waits
@@ -101,11 +108,9 @@ class Engine:
 
     def _store(self, item: Item, key: str, response: Response) -> None:
         if self.cache is not None:
-            if response.error is None and response.text is not None:
-                self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
-                               uid=item.uid, text=response.text)
-            else:
-                self.cache.release(key)
+            self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
+                           uid=item.uid, text=response.text, error=response.error,
+                           attempts=response.attempts)
         self._settle(item, Answer(response))
 
     def _produce_one(self, item: Item) -> None:
@@ -175,12 +180,13 @@ class Engine:
         return future.result()
 
     def _poll_claimed(self, item: Item) -> None:
-        """Settle an item claimed by another process once its row is there, or take it over."""
+        """Settle an item claimed by another process once its row is there, or take it over
+        when that process is gone."""
         key = self._keys[item.uid]
-        text = self.cache.get(key)
-        if text is not None:
-            self._settle(item, Answer(Response(text, attempts=0), cached=True))
-        elif self.cache.claim(key):  # the other process gave up or died
+        stored = self.cache.get(key)
+        if stored is not None:
+            self._settle(item, _from_cache(stored))
+        elif self.cache.claim(key):  # the other process died
             self._elsewhere.discard(item.uid)
             self._produce_batch([item])
 

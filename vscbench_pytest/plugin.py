@@ -248,6 +248,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     run = outcome.report["run"]
     tr.write_line(f"errors: {run['errors']}  complete: {run['complete']}"
                   + (f"  ({'; '.join(run['problems'])})" if run["problems"] else ""))
+    tr.write_line(f"requests: {run['requests']}, retries: {run['retries']}, "
+                  f"answers from the cache: {run['cached']}")
     if outcome.path is not None:
         tr.write_line(f"report: {outcome.path}")
     if outcome.failures:

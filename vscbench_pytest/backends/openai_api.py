@@ -120,7 +120,7 @@ class OpenAIBackend:
         choices = getattr(completion, "choices", None)
         if not choices or getattr(choices[0], "message", None) is None:
             raise ValueError("the server's answer has no choices[0].message")
-        return choices[0].message.content or ""
+        return (choices[0].message.content or "").strip()
 
     def _retryable(self, exc: Exception) -> tuple[bool, float | None]:
         openai = self._openai

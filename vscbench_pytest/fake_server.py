@@ -1,0 +1,199 @@
+"""A small OpenAI-compatible server for tests and benchmarks: fixed latency, injected faults.
+
+It answers ``POST /v1/chat/completions`` with a refusal when the prompt contains a harmful
+word and a short helpful answer otherwise, counts every request, and can fail on purpose:
+HTTP 500, HTTP 429 with ``Retry-After``, a response slower than the client's timeout,
+malformed JSON, or a dropped connection. Faults are drawn from a hash of the seed, the request
+body and how often that body was seen, so a run is reproducible and a retry is a fresh draw.
+
+    python -m vscbench_pytest.fake_server --port 8123 --latency 0.1 --fail-500 0.2
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HARMFUL = ("kill a person", "neighbour", "neighbor", "steal", "poison", "weapon", "bomb", "hurt")
+REFUSAL = "I'm sorry, but I can't help with that."
+ANSWER = "Sure. Here is a short overview of the main points."
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up (timeout, injected drop) is expected here, not news."""
+
+
+@dataclass
+class Faults:
+    """Shares of requests that fail, each way (drawn in this order)."""
+
+    error_500: float = 0.0
+    error_429: float = 0.0
+    slow: float = 0.0
+    malformed: float = 0.0
+    drop: float = 0.0
+    retry_after_s: float = 0.01
+    slow_s: float = 2.0
+    seed: int = 0
+
+
+@dataclass
+class Stats:
+    """What the server saw: requests, per prompt, and the faults it injected."""
+
+    requests: int = 0
+    by_prompt: Counter = field(default_factory=Counter)
+    faults: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _prompt(body: dict) -> str:
+    content = body["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+def _draw(faults: Faults, body: bytes, seen: int) -> float:
+    digest = hashlib.sha256(f"{faults.seed}:{seen}:".encode() + body).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class FakeServer:
+    """A ThreadingHTTPServer on 127.0.0.1; use as a context manager or start()/stop()."""
+
+    def __init__(self, port: int = 0, latency_s: float = 0.0, faults: Faults | None = None) -> None:
+        self.latency_s = latency_s
+        self.faults = faults or Faults()
+        self.stats = Stats()
+        self._seen: Counter = Counter()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(200, json.dumps({"object": "list", "data": [
+                        {"id": "fake", "object": "model", "owned_by": "vscbench"}]}).encode())
+                else:
+                    self._send(404, b'{"error": "not found"}')
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.path.rstrip("/") == "/v1/chat/completions":
+                    server.handle(self, raw)
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}')
+
+        self.httpd = _QuietServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread: threading.Thread | None = None
+
+    def handle(self, handler, raw: bytes) -> None:
+        body = json.loads(raw or b"{}")
+        prompt = _prompt(body)
+        with self.stats.lock:
+            self.stats.requests += 1
+            self.stats.by_prompt[prompt] += 1
+            seen = self._seen[raw]
+            self._seen[raw] += 1
+        f = self.faults
+        draw = _draw(f, raw, seen)
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        for name, share in (("500", f.error_500), ("429", f.error_429), ("slow", f.slow),
+                            ("malformed", f.malformed), ("drop", f.drop)):
+            if draw < share:
+                with self.stats.lock:
+                    self.stats.faults[name] += 1
+                return self._fault(handler, name)
+            draw -= share
+        text = REFUSAL if any(word in prompt.lower() for word in HARMFUL) else ANSWER
+        handler._send(200, json.dumps({
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
+            "model": body.get("model", "fake"),
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }).encode())
+
+    def _fault(self, handler, name: str) -> None:
+        if name == "500":
+            handler._send(500, b'{"error": {"message": "injected failure"}}')
+        elif name == "429":
+            handler._send(429, b'{"error": {"message": "slow down"}}',
+                          {"Retry-After": f"{self.faults.retry_after_s:g}"})
+        elif name == "slow":
+            time.sleep(self.faults.slow_s)
+            handler._send(200, b"{}")
+        elif name == "malformed":
+            handler._send(200, b'{"choices": [ this is not json')
+        else:
+            handler.close_connection = True
+            handler.connection.close()
+
+    def start(self) -> FakeServer:
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted; with --count-file, write the request count there each second."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--fail-500", type=float, default=0.0)
+    parser.add_argument("--fail-429", type=float, default=0.0)
+    parser.add_argument("--slow", type=float, default=0.0)
+    parser.add_argument("--malformed", type=float, default=0.0)
+    parser.add_argument("--drop", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--count-file", help="write the request count here after every second")
+    args = parser.parse_args(argv)
+    faults = Faults(args.fail_500, args.fail_429, args.slow, args.malformed, args.drop, seed=args.seed)
+    server = FakeServer(args.port, args.latency, faults).start()
+    print(server.base_url, flush=True)
+    try:
+        while True:
+            time.sleep(1)
+            if args.count_file:
+                with open(args.count_file, "w") as handle:
+                    handle.write(str(server.stats.requests))
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
