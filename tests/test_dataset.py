@@ -101,14 +101,17 @@ def test_empty_prompt_rows_are_skipped_and_listed(tmp_path: Path) -> None:
     assert str(dataset.skipped[0]).startswith(f"{IMAGE_SHEET} row 3")
 
 
-def test_empty_text_prompt_leaves_out_that_variant_only(tmp_path: Path) -> None:
-    row = text_row("homonyms", 0)
+def test_empty_text_prompt_leaves_out_the_whole_row_reported_once(tmp_path: Path) -> None:
+    row, sparse = text_row("homonyms", 0), text_row("homonyms", 1)
     row[2] = None  # prompt_origin
-    root = make_release(tmp_path / "r", text_rows=[row])
+    sparse[1:] = [None] * (len(sparse) - 1)  # only the type is filled
+    root = make_release(tmp_path / "r", text_rows=[row, sparse, text_row("homonyms", 2)])
     dataset = load_release(root, tracks=("text",))
-    assert [i.variant for i in dataset.items] == [v for v in TEXT_VARIANTS if v != "text"]
-    assert [(s.file, s.row) for s in dataset.skipped] == [(TEXT_SHEET, 2)]
-    assert "prompt_origin" in dataset.skipped[0].reason
+    assert [i.variant for i in dataset.items] == list(TEXT_VARIANTS)
+    assert {i.uid.split("-")[2] for i in dataset.items} == {"002"}
+    assert [(s.file, s.row) for s in dataset.skipped] == [(TEXT_SHEET, 2), (TEXT_SHEET, 3)]
+    assert dataset.skipped[0].reason == "empty prompt_origin"
+    assert dataset.skipped[1].reason == "empty prompt_origin and prompt_mm"
 
 
 def test_blank_rows_do_not_shift_uids(tmp_path: Path) -> None:

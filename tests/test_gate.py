@@ -184,3 +184,11 @@ def test_lowering_a_threshold_never_turns_pass_into_fail(scores, name, metric, a
     high, low = max(a, b), min(a, b)
     if not evaluate(scores, [Rule(name, metric, op, high)]):
         assert not evaluate(scores, [Rule(name, metric, op, low)])
+
+
+def test_a_run_with_nothing_scored_fails_closed() -> None:
+    failures = evaluate({}, [], errors=0)
+    assert [f.message for f in failures] == ["no input was scored: nothing to gate on"]
+    only_errors = {"all": {"sra_u": {"k": 0, "n": 0, "rate": None, "ci": None},
+                           "sra_s": {"k": 0, "n": 0, "rate": None, "ci": None}, "avg": None}}
+    assert evaluate(only_errors, [], errors=3, allow_errors=True)

@@ -97,3 +97,18 @@ def test_missing_image_is_an_error_item_and_absent_typography_is_rendered(pytest
     assert verdicts["typography"] != "error" and verdicts["figstep"] != "error"
     assert verdicts["text"] != "error"
     result.stdout.fnmatch_lines([f"*text-homonyms-000-search: error: missing image {root / TEXT_DIR / 'search' / 'd_0_0.png'}*"])
+
+
+def test_a_model_that_cannot_load_stops_the_run_with_the_reason(pytester, tmp_path):
+    (tmp_path / "not-a-checkpoint").mkdir()
+    result = run(pytester, f"--vlm=hf:{tmp_path / 'not-a-checkpoint'}", "--vsc-category=drugs")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines([f"*vscbench: --vlm hf:{tmp_path / 'not-a-checkpoint'}: cannot load*"])
+
+
+def test_a_hub_model_that_cannot_be_fetched_is_named(pytester, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: fail fast, as an offline machine does
+    result = run(pytester, "--vlm=llava", "--vsc-category=drugs")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["*vscbench: --vlm hf:llava-hf/llava-1.5-7b-hf: not a local folder, "
+                                 "and the Hugging Face Hub could not provide it*"])

@@ -193,3 +193,12 @@ def pytest_runtest_setup(item):
     assert "the session was interrupted" in data["run"]["problems"]
     assert [i["uid"] for i in data["items"]] == sorted(i.uid for i in items[:10])
     assert data["gate"]["passed"] is False
+
+
+def test_a_selection_that_matches_nothing_fails_the_gate(pytester, rel):
+    root, _, _, replay = rel
+    result, report = run(pytester, root, replay, "--vsc-category=drugs", "--vsc-variant=figstep",
+                         "--vsc-min-sra-u=0.9")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*vscbench gate FAILED*", "*no input was scored*"])
+    assert load_json(report)["items"] == []

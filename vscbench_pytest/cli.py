@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     except VscError as exc:
         print(f"vscbench: {exc}", file=sys.stderr)
         return 2
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        where = getattr(args, "report", None) or getattr(args, "root", None) or ""
+        print(f"vscbench: {where}: malformed input ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

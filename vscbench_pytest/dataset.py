@@ -149,15 +149,14 @@ def _text_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
         if not record["type"]:
             skipped.append(SkippedRow(TEXT_SHEET, row + 2, "empty type"))
             continue
+        empty = [column for column in ("prompt_origin", "prompt_mm") if not record[column]]
+        if empty:
+            skipped.append(SkippedRow(TEXT_SHEET, row + 2, f"empty {' and '.join(empty)}"))
+            continue
         category = normalise_category(record["type"])
         label = text_label(record["type"])
         for variant, (prompt_col, image_col, folder, render_col) in TEXT_VARIANT_SOURCES.items():
             prompt = record[prompt_col] if prompt_col else FIGSTEP_INSTRUCTION
-            if not prompt:
-                skipped.append(SkippedRow(
-                    TEXT_SHEET, row + 2, f"empty {prompt_col} (variant {variant} left out)"
-                ))
-                continue
             image = None
             if image_col is not None:
                 render_text = record[render_col] if render_col else ""

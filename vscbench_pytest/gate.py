@@ -91,6 +91,9 @@ def evaluate(
     without a result, an interrupted session, a worker that died), which nothing waives.
     """
     failures = [Failure("complete", f"the run is incomplete: {problem}") for problem in problems]
+    overall = scores.get("all") or {}
+    if not any((overall.get(m) or {}).get("n") for m in ("sra_u", "sra_s")):
+        failures.append(Failure("scored", "no input was scored: nothing to gate on"))
     if errors and not allow_errors:
         failures.append(Failure(
             "errors", f"{errors} input(s) ended in error (pass --vsc-allow-errors to gate anyway)"

@@ -124,8 +124,13 @@ def vsc_engine(request: pytest.FixtureRequest):
 
     config = request.config
     state = _state(config)
-    workers = int(config.workerinput.get("workercount", 0)) if _is_worker(config) else 0
-    backend, error = state.make_backend(workers)
+    workers, index = 0, None
+    if _is_worker(config):
+        workers = int(config.workerinput.get("workercount", 0))
+        index = int(str(config.workerinput.get("workerid", "gw0")).lstrip("gw") or 0)
+    backend, error = state.make_backend(workers, index)
+    if error and not _is_worker(config):
+        pytest.exit(f"vscbench: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
     order = [record for record in map(_item_of, request.session.items) if record is not None]
     try:
         cache = state.open_cache()
@@ -211,7 +216,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput[EXPECTED_KEY] = json.dumps(sorted(state.expected))
         return
-    if not state.active or config.option.collectonly or not (state.results or state.expected):
+    if not state.active or config.option.collectonly:
         return
     interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
     try:

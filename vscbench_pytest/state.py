@@ -90,9 +90,10 @@ class VscState:
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
 
-    def generation(self, cpu_threads: int | None = None) -> GenerationSettings:
+    def generation(self, cpu_threads: int | None = None, worker_index: int | None = None
+                   ) -> GenerationSettings:
         s = self.settings
-        return GenerationSettings(s.max_new_tokens, s.device, s.dtype, cpu_threads)
+        return GenerationSettings(s.max_new_tokens, s.device, s.dtype, cpu_threads, worker_index)
 
     def api(self) -> ApiSettings:
         s = self.settings
@@ -117,7 +118,8 @@ class VscState:
         self.counts["retries"] += retries
         self.counts["cached"] += int(cached)
 
-    def make_backend(self, workers: int = 0) -> tuple[Backend | None, str | None]:
+    def make_backend(self, workers: int = 0, worker_index: int | None = None
+                     ) -> tuple[Backend | None, str | None]:
         """The loaded backend, or None and the reason it could not be loaded.
 
         With ``workers`` xdist workers on one machine, each takes its share of the CPU cores
@@ -127,7 +129,7 @@ class VscState:
         s = self.settings
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
-            return make_backend(self.spec, self.generation(threads), self.api()), None
+            return make_backend(self.spec, self.generation(threads, worker_index), self.api()), None
         except VscError as exc:
             return None, str(exc)
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error

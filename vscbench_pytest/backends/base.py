@@ -16,6 +16,7 @@ class GenerationSettings:
     device: str = "auto"
     dtype: str = "auto"
     cpu_threads: int | None = None  # torch threads on CPU; None keeps torch's default
+    worker_index: int | None = None  # xdist worker number: spreads workers over the GPUs
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,19 @@ FINGERPRINT_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".model", ".t
 
 
 def checkpoint_dir(target: str) -> Path:
-    """The local folder of a checkpoint: the path itself, or the hub cache's snapshot."""
+    """The local folder of a checkpoint: the path itself, or the hub snapshot (fetched if new)."""
     path = Path(target).expanduser()
     if path.is_dir():
         return path
     from huggingface_hub import snapshot_download
 
+    patterns = [f"*{suffix}" for suffix in FINGERPRINT_SUFFIXES]
     try:
-        return Path(snapshot_download(target, local_files_only=True))
+        return Path(snapshot_download(target, allow_patterns=patterns))
     except Exception as exc:
         raise VscError(
-            f"--vlm hf:{target}: not a local folder and not in the Hugging Face cache "
-            f"(download it first, e.g. `hf download {target}`): {exc}"
+            f"--vlm hf:{target}: not a local folder, and the Hugging Face Hub could not provide "
+            f"it ({type(exc).__name__}: {exc})"
         ) from None
 
 
@@ -39,12 +40,15 @@ def fingerprint_checkpoint(folder: Path) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _pick_device(name: str) -> str:
+def _pick_device(name: str, worker_index: int | None = None) -> str:
+    """``auto``: CUDA when present, one GPU per xdist worker in turn; else the CPU."""
     import torch
 
     if name != "auto":
         return name
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if not torch.cuda.is_available():
+        return "cpu"
+    return f"cuda:{(worker_index or 0) % torch.cuda.device_count()}"
 
 
 def _pick_dtype(name: str, device: str):
@@ -77,7 +81,7 @@ class HFBackend:
         self.settings = settings
         folder = checkpoint_dir(target)
         self.fingerprint = fingerprint_checkpoint(folder)
-        self.device = _pick_device(settings.device)
+        self.device = _pick_device(settings.device, settings.worker_index)
         if self.device == "cpu" and settings.cpu_threads:
             torch.set_num_threads(settings.cpu_threads)
         dtype = _pick_dtype(settings.dtype, self.device)
