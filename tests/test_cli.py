@@ -136,3 +136,29 @@ def test_unknown_command_is_a_usage_error(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_cache_stats_and_clear(tmp_path: Path, capsys) -> None:
+    import json as _json
+
+    from vscbench_pytest.cache import ResponseCache
+
+    path = tmp_path / "cache.sqlite"
+    cache = ResponseCache(path, run="r1")
+    for i, model in enumerate(["m1", "m1", "m2"]):
+        cache.put(f"k{i}", backend="hf", model=model, uid=f"u{i}", text="ok", error=None, attempts=1)
+    cache.put("k9", backend="hf", model="m1", uid="u9", text=None, error="boom", attempts=3)
+    cache.close()
+    assert main(["cache", "stats", "--path", str(path)]) == 0
+    stats = _json.loads(capsys.readouterr().out)
+    assert stats["responses"] == 3 and stats["by_model"] == {"m1": 2, "m2": 1}
+    assert main(["cache", "clear", "--path", str(path), "--model", "m2"]) == 0
+    assert "removed 1 response(s)" in capsys.readouterr().out
+    assert main(["cache", "clear", "--path", str(path)]) == 0
+    assert main(["cache", "stats", "--path", str(path)]) == 0
+    assert _json.loads(capsys.readouterr().out.split("\n", 1)[1])["responses"] == 0
+
+
+def test_cache_command_on_a_missing_file_exits_2(tmp_path: Path, capsys) -> None:
+    assert main(["cache", "stats", "--path", str(tmp_path / "none.sqlite")]) == 2
+    assert "no response cache here" in capsys.readouterr().err

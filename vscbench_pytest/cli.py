@@ -65,6 +65,25 @@ def _data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cache(args: argparse.Namespace) -> int:
+    from .cache import ResponseCache
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise VscError(f"{path}: no response cache here (pytest writes .vscbench/cache.sqlite)")
+    cache = ResponseCache(path, run="cli")
+    try:
+        if args.action == "clear":
+            print(f"removed {cache.clear(args.model)} response(s) from {path}")
+        else:
+            stats = cache.stats()
+            print(json.dumps({"path": stats.path, "responses": stats.responses,
+                              "by_model": stats.by_model, "size_bytes": stats.size_bytes}, indent=2))
+    finally:
+        cache.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gate", action="append", help="BUCKET:METRIC>=X, repeatable")
     p.add_argument("--allow-errors", action="store_true")
     p.set_defaults(func=_gate)
+    p = sub.add_parser("cache", help="count or clear the cached responses")
+    p.add_argument("action", choices=("stats", "clear"))
+    p.add_argument("--path", default=".vscbench/cache.sqlite", help="cache file (default %(default)s)")
+    p.add_argument("--model", help="with clear: only this model fingerprint")
+    p.set_defaults(func=_cache)
     p = sub.add_parser("models", help="list bundled models and aliases")
     p.set_defaults(func=_models)
     p = sub.add_parser("data", help="count the inputs of a release root (default: bundled)")

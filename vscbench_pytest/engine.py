@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .backends.base import Backend, Request, Response
 from .cache import ResponseCache, Stored, response_key
@@ -65,7 +65,11 @@ class Engine:
         self.backend_error = backend_error
         self._futures: dict[str, Future[Answer]] = {item.uid: Future() for item in order}
         self._keys: dict[str, str] = {}
-        self._elsewhere: set[str] = set()  # uids another process claimed first
+        self._elsewhere: set[str] = set()  # keys another process claimed first
+        self._lock = threading.Lock()
+        self._leaders: dict[str, str] = {}  # key -> uid of the item producing it here
+        self._answered: dict[str, Answer] = {}  # key -> its answer, for items sharing content
+        self._waiting: dict[str, list[Item]] = {}  # key -> items waiting on the same content
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -85,6 +89,29 @@ class Engine:
         if not future.done():
             future.set_result(answer)
 
+    def _settle_key(self, key: str, item: Item, answer: Answer) -> None:
+        """Settle ``item`` and every item of identical content waiting on it (no extra request)."""
+        with self._lock:
+            self._answered[key] = answer
+            followers = self._waiting.pop(key, [])
+        self._settle(item, answer)
+        shared = Answer(replace(answer.response, attempts=0), cached=answer.cached)
+        for follower in followers:
+            self._settle(follower, shared)
+
+    def _follow(self, key: str, item: Item) -> bool:
+        """True when another item of this process has the same content: ``item`` waits on it."""
+        with self._lock:
+            if key in self._answered:
+                shared = self._answered[key]
+            elif self._leaders.setdefault(key, item.uid) != item.uid:
+                self._waiting.setdefault(key, []).append(item)
+                return True
+            else:
+                return False
+        self._settle(item, Answer(replace(shared.response, attempts=0), cached=shared.cached))
+        return True
+
     def _prepare(self, item: Item) -> tuple[str, Request] | None:
         """Cache hit, error or claimed elsewhere: settled or left to wait (None); else the work."""
         if self.backend is None:
@@ -92,17 +119,23 @@ class Engine:
             return None
         try:
             key = self.key(item)
-            if self.cache is not None:
-                stored = self.cache.get(key)
-                if stored is not None:
-                    self._settle(item, _from_cache(stored))
-                    return None
-                if not self.cache.claim(key):
-                    self._elsewhere.add(item.uid)  # another process produces it; answer() waits
-                    return None
-            image = load_image(item.image) if item.image is not None else None
         except ItemError as exc:
             self._settle(item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
+            return None
+        if self._follow(key, item):
+            return None
+        if self.cache is not None:
+            stored = self.cache.get(key)
+            if stored is not None:
+                self._settle_key(key, item, _from_cache(stored))
+                return None
+            if not self.cache.claim(key):
+                self._elsewhere.add(key)  # another process produces it; answer() waits for it
+                return None
+        try:
+            image = load_image(item.image) if item.image is not None else None
+        except ItemError as exc:
+            self._settle_key(key, item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
             return None
         return key, Request(uid=item.uid, prompt=item.prompt, image=image)
 
@@ -111,7 +144,7 @@ class Engine:
             self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
                            uid=item.uid, text=response.text, error=response.error,
                            attempts=response.attempts)
-        self._settle(item, Answer(response))
+        self._settle_key(key, item, Answer(response))
 
     def _produce_one(self, item: Item) -> None:
         if self._stop.is_set():
@@ -175,7 +208,7 @@ class Engine:
             try:
                 return future.result(timeout=CLAIM_POLL_S)
             except FutureTimeout:
-                if item.uid in self._elsewhere:
+                if self._keys.get(item.uid) in self._elsewhere:
                     self._poll_claimed(item)
         return future.result()
 
@@ -185,9 +218,12 @@ class Engine:
         key = self._keys[item.uid]
         stored = self.cache.get(key)
         if stored is not None:
-            self._settle(item, _from_cache(stored))
-        elif self.cache.claim(key):  # the other process died
-            self._elsewhere.discard(item.uid)
+            self._elsewhere.discard(key)
+            self._settle_key(key, item, _from_cache(stored))
+        elif self.cache.claim(key):  # the other process died: produce it here
+            self._elsewhere.discard(key)
+            with self._lock:
+                self._leaders[key] = item.uid
             self._produce_batch([item])
 
     def result(self, item: Item) -> tuple[ItemResult, Answer]:

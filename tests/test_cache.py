@@ -1,0 +1,89 @@
+"""The SQLite response cache: keys, outcomes per run, claims between processes."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from vscbench_pytest.cache import ResponseCache, response_key
+from vscbench_pytest.errors import VscError
+
+BASE = dict(backend="hf", model="sha256:abc", prompt="How?", image_sha="i1",
+            settings={"max_new_tokens": 8})
+
+
+def key(**change) -> str:
+    args = {**BASE, **change}
+    return response_key(args["backend"], args["model"], args["prompt"], args["image_sha"],
+                        args["settings"])
+
+
+def test_key_depends_on_everything_that_decides_a_response():
+    assert key() == key()
+    variants = [key(backend="openai"), key(model="sha256:new"), key(prompt="How?!"),
+                key(image_sha="i2"), key(settings={"max_new_tokens": 9})]
+    assert len({key(), *variants}) == 6
+
+
+def put(cache: ResponseCache, k: str, text="ok", error=None, attempts=1) -> None:
+    cache.put(k, backend="hf", model="m", uid="u", text=text, error=error, attempts=attempts)
+
+
+def test_answers_serve_later_runs_errors_only_their_own(tmp_path: Path):
+    first = ResponseCache(tmp_path / "c.sqlite", run="one")
+    put(first, "a", "hello", attempts=2)
+    put(first, "b", None, "HTTP 500", attempts=3)
+    assert first.get("a").fresh and first.get("a").attempts == 2
+    assert first.get("b").error == "HTTP 500"
+    second = ResponseCache(tmp_path / "c.sqlite", run="two")
+    assert second.get("a").text == "hello" and not second.get("a").fresh
+    assert second.get("b") is None
+    refresh = ResponseCache(tmp_path / "c.sqlite", run="three", refresh=True)
+    assert refresh.get("a") is None
+    put(refresh, "a", "again")
+    assert refresh.get("a").text == "again" and second.get("a").text == "again"
+
+
+def _claim_in_child(path: str, k: str, queue) -> None:
+    queue.put(ResponseCache(Path(path), run="same").claim(k))
+
+
+def test_a_live_claim_by_another_process_is_respected(tmp_path: Path):
+    cache = ResponseCache(tmp_path / "c.sqlite", run="same")
+    assert cache.claim("k") and cache.claim("k")  # this process may reclaim its own
+    queue = multiprocessing.get_context("fork").Queue()
+    child = multiprocessing.get_context("fork").Process(
+        target=_claim_in_child, args=(str(tmp_path / "c.sqlite"), "k", queue))
+    child.start()
+    child.join()
+    assert queue.get() is False
+    put(cache, "k")
+    assert not cache.claim("k")  # answered: nobody needs to produce it
+
+
+def test_claims_of_a_dead_process_or_another_run_are_stale(tmp_path: Path):
+    path = tmp_path / "c.sqlite"
+    ResponseCache(path, run="same")
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO claims VALUES ('dead', 'same', 999999999, ?, 0)", (os.uname().nodename,))
+        db.execute("INSERT INTO claims VALUES ('old', 'earlier', ?, ?, 0)", (os.getppid(), os.uname().nodename))
+    cache = ResponseCache(path, run="same")
+    assert cache.claim("dead") and cache.claim("old")
+
+
+def test_a_cache_of_another_format_is_a_clear_error(tmp_path: Path):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version=99")
+    with pytest.raises(VscError, match="cache format 99.*vscbench cache clear"):
+        ResponseCache(path, run="r")
+
+
+def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(VscError, match="--vsc-cache: cannot open"):
+        ResponseCache(blocker / "c.sqlite", run="r")

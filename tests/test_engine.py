@@ -1,0 +1,97 @@
+"""The engine: prefetch order, batching, cache hits, errors never cached as answers."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from release import make_release
+
+from vscbench_pytest.backends.base import Request, Response
+from vscbench_pytest.cache import ResponseCache
+from vscbench_pytest.dataset import load_release
+from vscbench_pytest.engine import Engine
+from vscbench_pytest.judges import KeywordJudge
+
+
+class CountingBackend:
+    """A stand-in model (the real ones are tested in test_backend_hf/test_openai_backend):
+    answers from the prompt and image, records every batch it was given."""
+
+    kind = "counting"
+    fingerprint = "counting:1"
+
+    def __init__(self, concurrent: bool = False, fail: set[str] | None = None) -> None:
+        self.concurrent = concurrent
+        self.fail = fail or set()
+        self.batches: list[list[str]] = []
+        self.lock = threading.Lock()
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        with self.lock:
+            self.batches.append([r.uid for r in requests])
+        return [Response(None, "boom") if r.uid in self.fail else
+                Response(f"Sure. {r.prompt} {'with' if r.image else 'no'} image") for r in requests]
+
+
+def items(tmp_path: Path):
+    return load_release(make_release(tmp_path / "rel")).items
+
+
+def engine(tmp_path, backend, order, run="r1", **kw) -> Engine:
+    cache = ResponseCache(tmp_path / "cache.sqlite", run=run)
+    return Engine(backend, KeywordJudge(), order, cache, settings_key={"n": 1}, **kw)
+
+
+def test_batches_follow_test_order_and_results_do_not_depend_on_batch_size(tmp_path):
+    order = items(tmp_path)
+    outs = []
+    for size in (1, 3, 8):
+        backend = CountingBackend()
+        eng = engine(tmp_path, backend, order, run=f"b{size}", batch_size=size).start()
+        outs.append([eng.result(i)[0] for i in order])
+        eng.close()
+        produced = [uid for batch in backend.batches for uid in batch]
+        assert all(len(b) <= size for b in backend.batches)
+        assert produced == [uid for uid in produced if uid in {i.uid for i in order}]
+    assert outs[0] == outs[1] == outs[2]
+    assert {r.verdict for r in outs[0]} == {"compliance"}
+
+
+def test_second_engine_answers_from_the_cache_without_calling_the_model(tmp_path):
+    order = items(tmp_path)
+    first = CountingBackend()
+    eng = engine(tmp_path, first, order, run="one").start()
+    before = [eng.result(i)[0] for i in order]
+    eng.close()
+    second = CountingBackend(concurrent=True)
+    eng = engine(tmp_path, second, order, run="two").start()
+    after = [eng.result(i) for i in order]
+    eng.close()
+    assert second.batches == []
+    assert [r for r, _ in after] == before
+    assert all(answer.cached and answer.response.attempts == 0 for _, answer in after)
+
+
+def test_errors_are_items_and_are_asked_again_next_run(tmp_path):
+    order = items(tmp_path)
+    bad = order[0].uid
+    eng = engine(tmp_path, CountingBackend(fail={bad}), order, run="one").start()
+    results = [eng.result(i)[0] for i in order]
+    eng.close()
+    assert (results[0].verdict, results[0].reason) == ("error", "boom")
+    # items of identical content (same prompt and image bytes) share the one outcome
+    same = [r for r in results if r.pair.startswith("image-drugs-000")]
+    assert len(same) == 6 and {r.verdict for r in same} == {"error"}
+    retry = CountingBackend(concurrent=True)
+    eng = engine(tmp_path, retry, order, run="two").start()
+    assert eng.result(order[0])[0].verdict != "error"
+    eng.close()
+    asked = [uid for batch in retry.batches for uid in batch]
+    assert len(asked) == 1 and asked[0].startswith("image-drugs-000-")  # one request, shared
+
+
+def test_items_outside_the_order_are_answered_on_demand(tmp_path):
+    order = items(tmp_path)
+    eng = engine(tmp_path, CountingBackend(), order[:2]).start()
+    assert eng.result(order[5])[0].response.startswith("Sure.")
+    eng.close()
