@@ -22,7 +22,8 @@ from .items import Item
 from .judges import Judge
 from .results import ItemResult, error_result, make_result
 
-CLAIM_POLL_S = 0.05
+CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
+CLAIM_POLL_MAX_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -204,12 +205,14 @@ class Engine:
             future = self._futures.setdefault(item.uid, Future())
             if not future.done():
                 self._produce_batch([item])
+        wait = CLAIM_POLL_MIN_S
         while not future.done():
+            if self._keys.get(item.uid) in self._elsewhere:
+                self._poll_claimed(item)  # another process's row is often there already
             try:
-                return future.result(timeout=CLAIM_POLL_S)
+                return future.result(timeout=wait)
             except FutureTimeout:
-                if self._keys.get(item.uid) in self._elsewhere:
-                    self._poll_claimed(item)
+                wait = min(wait * 2, CLAIM_POLL_MAX_S)
         return future.result()
 
     def _poll_claimed(self, item: Item) -> None:
