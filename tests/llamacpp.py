@@ -6,9 +6,7 @@
 """
 from __future__ import annotations
 
-import base64
 import importlib.util
-import io
 import json
 import os
 import signal
@@ -46,19 +44,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def image_data_url(image) -> str:
-    """A PIL image as a ``data:image/png;base64,...`` URL."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def user_content(prompt: str, image=None) -> str | list[dict]:
-    """Plain string without an image; image part then text part with one."""
-    if image is None:
-        return prompt
-    return [{"type": "image_url", "image_url": {"url": image_data_url(image)}},
-            {"type": "text", "text": prompt}]
+    """The message content the project's openai: backend sends (plain string without image)."""
+    from vscbench_pytest.backends.base import Request
+    from vscbench_pytest.backends.openai_api import user_content as backend_content
+
+    return backend_content(Request("lane", prompt, image))
 
 
 class ServerError(RuntimeError):

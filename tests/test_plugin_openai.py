@@ -1,14 +1,12 @@
 """The suite through openai: against the project's HTTP server: cache, resume, xdist, faults."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from suite import SUITE, install_suite, load_json

@@ -9,7 +9,6 @@ is generated twice; a test whose item another process claimed waits for that row
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
@@ -123,8 +122,8 @@ class Engine:
         except ItemError as exc:
             self._settle(item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
             return None
-        if self._follow(key, item):
-            return None
+        if self.cache is not None and self._follow(key, item):
+            return None  # same content as an item already asked: one request serves both
         if self.cache is not None:
             stored = self.cache.get(key)
             if stored is not None:

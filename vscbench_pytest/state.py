@@ -126,7 +126,6 @@ class VscState:
         (torch's default of all cores per worker oversubscribes them several times over).
         """
         assert self.spec is not None
-        s = self.settings
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
             return make_backend(self.spec, self.generation(threads, worker_index), self.api()), None

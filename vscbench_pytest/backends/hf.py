@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 from ..errors import VscError
@@ -65,40 +66,63 @@ def _pick_dtype(name: str, device: str):
 
 
 class HFBackend:
-    """Loads the processor and model once; ``generate`` runs one padded batch per call."""
+    """Hashes the checkpoint at once; loads processor and model on the first generation, so a
+    rerun answered wholly from the cache never loads them. ``generate`` runs one padded batch."""
 
     kind = "hf"
     concurrent = False
 
     def __init__(self, spec: str, target: str, settings: GenerationSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.folder = checkpoint_dir(target)
+        if not (self.folder / "config.json").is_file():
+            raise VscError(f"--vlm {spec}: cannot load {self.folder}: no config.json "
+                           f"(not a transformers checkpoint)")
+        self.fingerprint = fingerprint_checkpoint(self.folder)
+        self._lock = threading.Lock()
+        self._load_error: VscError | None = None
+        self.model = None
+
+    def load(self) -> None:
+        """Load processor and model once (a failure is remembered and raised again)."""
+        with self._lock:
+            if self.model is not None:
+                return
+            if self._load_error is not None:
+                raise self._load_error
+            try:
+                self._load()
+            except VscError as exc:
+                self._load_error = exc
+                raise
+
+    def _load(self) -> None:
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-
-        self.spec = spec
-        self.settings = settings
-        folder = checkpoint_dir(target)
-        self.fingerprint = fingerprint_checkpoint(folder)
+        settings = self.settings
         self.device = _pick_device(settings.device, settings.worker_index)
         if self.device == "cpu" and settings.cpu_threads:
             torch.set_num_threads(settings.cpu_threads)
         dtype = _pick_dtype(settings.dtype, self.device)
         try:
-            self.processor = AutoProcessor.from_pretrained(folder)
-            self.model = AutoModelForImageTextToText.from_pretrained(folder, dtype=dtype)
+            self.processor = AutoProcessor.from_pretrained(self.folder)
+            model = AutoModelForImageTextToText.from_pretrained(self.folder, dtype=dtype)
         except Exception as exc:
-            raise VscError(f"--vlm {spec}: cannot load {folder}: {exc}") from exc
-        self.model.to(self.device).eval()
+            raise VscError(f"--vlm {self.spec}: cannot load {self.folder}: {exc}") from exc
         tokenizer = getattr(self.processor, "tokenizer", self.processor)
         tokenizer.padding_side = "left"
         if tokenizer.pad_token is None:
             tokenizer.pad_token = tokenizer.eos_token
         self._torch = torch
+        self.model = model.to(self.device).eval()
 
     def prompt_text(self, request: Request) -> str:
         """The checkpoint's own chat template applied to one user turn."""
+        self.load()
         parts: list[dict] = [{"type": "image"}] if request.image is not None else []
         parts.append({"type": "text", "text": request.prompt})
         messages = [{"role": "user", "content": parts}]
@@ -119,6 +143,10 @@ class HFBackend:
 
     def generate(self, requests: list[Request]) -> list[Response]:
         """Answers in request order; image and text-only inputs go in separate sub-batches."""
+        try:
+            self.load()
+        except VscError as exc:
+            return [Response(None, str(exc)) for _ in requests]
         answers: dict[int, Response] = {}
         for has_image in (True, False):
             group = [i for i, r in enumerate(requests) if (r.image is not None) == has_image]
