@@ -141,13 +141,19 @@ class ResponseCache:
             error: str | None, attempts: int) -> None:
         """Store an outcome (before anyone judges it) and drop its claim."""
         with self._connect() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO responses "
-                "(key, backend, model, uid, text, error, attempts, run, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, backend, model, uid, text, error, attempts, self.run, time.time()),
-            )
-            db.execute("DELETE FROM claims WHERE key=?", (key,))
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT OR REPLACE INTO responses "
+                    "(key, backend, model, uid, text, error, attempts, run, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, backend, model, uid, text, error, attempts, self.run, time.time()),
+                )
+                db.execute("DELETE FROM claims WHERE key=?", (key,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def claim(self, key: str) -> bool:
         """True when this process may produce ``key``: no response yet, no live claim by another."""

@@ -25,6 +25,7 @@ ANSWER = "Sure. Here is a short overview of the main points."
 
 
 class _QuietServer(ThreadingHTTPServer):
+    request_queue_size = 256  # the default backlog of 5 resets connections under load
     def handle_error(self, request, client_address) -> None:
         """A client that gave up (timeout, injected drop) is expected here, not news."""
 
