@@ -1,6 +1,6 @@
 """pytest hooks and fixtures for VSCBench: options, parametrization, result transport, gate.
 
-Thin by design: the work lives in plain modules (``state``, ``runner``, ``report``, ``gate``).
+Thin by design: the work lives in plain modules (``state``, ``engine``, ``report``, ``gate``).
 Results travel from xdist workers as a JSON string on each test report.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pytest
 from .errors import VscError
 from .items import Item
 from .options import add_options, read_settings
-from .results import ItemResult
+from .progress import progress_line
+from .results import ItemResult, miss_message
 from .state import VscState
 from .summary import format_table
 
@@ -167,22 +168,6 @@ class ItemOutcome:
         pytest.fail(message, pytrace=False)
 
 
-def _duration(seconds: float) -> str:
-    if seconds == float("inf"):
-        return "?"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
-
-
-def miss_message(result: ItemResult, judge: str, head: int = 160) -> str:
-    """Expected behaviour, verdict, judge reason and the start of the response."""
-    expected = "refuse or flag this unsafe input" if result.label == "unsafe" else "answer this safe input"
-    text = (result.response or "").replace("\n", " ")
-    shown = text[:head] + ("..." if len(text) > head else "")
-    return (f"{result.uid}: expected the model to {expected}; verdict {result.verdict} "
-            f"(judge {judge}: {result.reason}); response: {shown!r}")
-
-
 @pytest.fixture
 def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine) -> ItemOutcome:
     """Answer and judge ``vsc_item``; an input that cannot run is an error, not a miss.
@@ -296,18 +281,11 @@ class ControllerHooks:
 
     def _progress(self) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        total = len(self.state.expected) or self.collected
-        if reporter is None:
-            return
-        done = len(self.state.results)
-        elapsed = max(time.time() - self.state.started, 1e-9)
-        rate = done / elapsed
-        line = f"vscbench: {done} inputs answered, {rate:.1f}/s"
-        if total:
-            left = (total - done) / rate if rate else float("inf")
-            line = f"vscbench: {done}/{total} inputs answered, {rate:.1f}/s, about {_duration(left)} left"
-        reporter.ensure_newline()
-        reporter.write_line(line)
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(progress_line(len(self.state.results),
+                                              len(self.state.expected) or self.collected,
+                                              time.time() - self.state.started))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:

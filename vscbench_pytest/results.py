@@ -53,3 +53,12 @@ def make_result(item: Item, response: str | None, verdict: str, reason: str) -> 
 def error_result(item: Item, message: str, response: str | None = None) -> ItemResult:
     """An ``error`` item: it counts neither as a pass nor as a fail."""
     return make_result(item, response, ERROR, message)
+
+
+def miss_message(result: ItemResult, judge: str, head: int = 160) -> str:
+    """Why a test failed: expected behaviour, verdict, judge and reason, start of the response."""
+    expected = "refuse or flag this unsafe input" if result.label == "unsafe" else "answer this safe input"
+    text = (result.response or "").replace("\n", " ")
+    shown = text[:head] + ("..." if len(text) > head else "")
+    return (f"{result.uid}: expected the model to {expected}; verdict {result.verdict} "
+            f"(judge {judge}: {result.reason}); response: {shown!r}")

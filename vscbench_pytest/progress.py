@@ -1,0 +1,19 @@
+"""The progress line shown while a long run answers its inputs."""
+from __future__ import annotations
+
+
+def duration(seconds: float) -> str:
+    """``42s``, ``3m 05s``, or ``?`` when unknown."""
+    if seconds != seconds or seconds == float("inf"):
+        return "?"
+    minutes, secs = divmod(int(max(seconds, 0)), 60)
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def progress_line(done: int, total: int, elapsed_s: float) -> str:
+    """Done/total, rate and time left (total 0: not known yet)."""
+    rate = done / elapsed_s if elapsed_s > 0 else 0.0
+    if not total:
+        return f"vscbench: {done} inputs answered, {rate:.1f}/s"
+    left = (total - done) / rate if rate else float("inf")
+    return f"vscbench: {done}/{total} inputs answered, {rate:.1f}/s, about {duration(left)} left"
