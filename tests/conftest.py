@@ -14,3 +14,9 @@ def release(tmp_path: Path) -> Path:
     from release import make_release
 
     return make_release(tmp_path / "release")
+
+
+@pytest.fixture(autouse=True)
+def _private_vscbench_home(tmp_path_factory, monkeypatch):
+    """Keep the checkpoint-hash memo of test runs out of the real home folder."""
+    monkeypatch.setenv("VSCBENCH_HOME", str(tmp_path_factory.getbasetemp() / "vscbench-home"))

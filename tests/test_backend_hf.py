@@ -82,3 +82,22 @@ def test_a_folder_that_is_not_a_checkpoint_is_a_clear_error(tmp_path: Path):
 def test_bundled_specs_resolve_to_the_fixture_folders():
     assert Path(parse_spec("tiny-llava").target) == bundled_model("tiny-llava")
     assert parse_spec("tiny-llava-unsafe").kind == "hf"
+
+
+def test_big_file_hashes_are_remembered_by_path_size_and_mtime(tmp_path: Path, monkeypatch):
+    import os
+
+    from vscbench_pytest.backends import hf
+
+    monkeypatch.setenv("VSCBENCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(hf, "MEMO_MIN_BYTES", 1)
+    ckpt = shutil.copytree(bundled_model("tiny-llava"), tmp_path / "ckpt")
+    first = fingerprint_checkpoint(ckpt)
+    memo = (tmp_path / "home" / "file-hashes.json")
+    assert memo.is_file() and str(ckpt / "config.json") in memo.read_text()
+    assert fingerprint_checkpoint(ckpt) == first
+    config = ckpt / "config.json"
+    stat = config.stat()
+    config.write_text(config.read_text().replace("{", "{ ", 1))
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert fingerprint_checkpoint(ckpt) != first
