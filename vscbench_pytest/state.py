@@ -51,6 +51,7 @@ class VscState:
     outcome: Outcome | None = None
     _dataset: Dataset | None = None
     _selected: list[Item] | None = None
+    _fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -128,19 +129,24 @@ class VscState:
         assert self.spec is not None
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
-            return make_backend(self.spec, self.generation(threads, worker_index), self.api()), None
+            backend = make_backend(self.spec, self.generation(threads, worker_index), self.api())
         except VscError as exc:
             return None, str(exc)
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error
             return None, f"--vlm {self.spec.spec}: cannot load the model: {type(exc).__name__}: {exc}"
+        self._fingerprint = backend.fingerprint  # the report reuses it instead of hashing again
+        return backend, None
 
     def add_result(self, result: ItemResult) -> None:
         self.results[result.uid] = result
 
     def model_fingerprint(self) -> str:
+        """The fingerprint of the backend this process built, else computed from files."""
         from .backends.registry import fingerprint_for
 
         assert self.spec is not None
+        if self._fingerprint is not None:
+            return self._fingerprint
         try:
             return fingerprint_for(self.spec, self.settings.base_url)
         except VscError as exc:
