@@ -1,11 +1,24 @@
-"""Shared fixtures for the project's own tests."""
+"""Shared fixtures for the project's own tests, and their Hypothesis profiles.
+
+The profiles live here, not in a root conftest, so that running the suite (tests_safety)
+never imports Hypothesis. ``ci`` loads when CI is set.
+"""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
+
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture

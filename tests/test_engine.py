@@ -95,3 +95,25 @@ def test_items_outside_the_order_are_answered_on_demand(tmp_path):
     eng = engine(tmp_path, CountingBackend(), order[:2]).start()
     assert eng.result(order[5])[0].response.startswith("Sure.")
     eng.close()
+
+
+class FullDiskCache(ResponseCache):
+    """A cache whose writes fail like a full disk (a real full disk cannot be made here)."""
+
+    def put(self, *args, **kwargs) -> None:
+        import sqlite3
+
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_an_item_whose_response_cannot_be_stored_is_an_error_not_a_hang(tmp_path):
+    order = items(tmp_path)
+    for concurrent in (False, True):
+        cache = FullDiskCache(tmp_path / f"full-{concurrent}.sqlite", run="r1")
+        eng = Engine(CountingBackend(concurrent=concurrent), KeywordJudge(), order, cache,
+                     settings_key={"n": 1}).start()
+        try:
+            results = [eng.result(item)[0] for item in order]
+        finally:
+            eng.close()
+        assert all(r.is_error and "database or disk is full" in r.reason for r in results)

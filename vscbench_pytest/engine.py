@@ -146,13 +146,56 @@ class Engine:
                            attempts=response.attempts)
         self._settle_key(key, item, Answer(response))
 
+    def _fail(self, items: list[Item], exc: BaseException) -> None:
+        """Never leave a test waiting: an item whose production broke becomes an error, and so
+        do the items of identical content waiting on it."""
+        answer = Answer(Response(None, f"prefetch failed: {exc!r}", attempts=0))
+        for item in items:
+            future = self._futures.get(item.uid)
+            if future is not None and future.done():
+                continue
+            key = self._keys.get(item.uid)
+            if key is None:
+                self._settle(item, answer)
+            else:
+                self._settle_key(key, item, answer)
+
     def _produce_one(self, item: Item) -> None:
         if self._stop.is_set():
             return
-        work = self._prepare(item)
-        if work is not None:
+        try:
+            work = self._prepare(item)
+            if work is not None:
+                key, request = work
+                self._store(item, key, self.backend.generate([request])[0])
+        except Exception as exc:  # e.g. the cache's disk is full
+            self._fail([item], exc)
+
+    def _submitted(self, item: Item, key: str, slots: threading.Semaphore, future: Future) -> None:
+        try:
+            self._store(item, key, future.result())
+        except Exception as exc:
+            self._fail([item], exc)
+        finally:
+            slots.release()
+
+    def _produce_submitted(self) -> None:
+        """Backends that answer on their own (a child process): no request thread here."""
+        slots = threading.Semaphore(self.concurrency)
+        for item in self.order:
+            if self._stop.is_set():
+                break
+            try:
+                work = self._prepare(item)
+            except Exception as exc:
+                self._fail([item], exc)
+                continue
+            if work is None:
+                continue
             key, request = work
-            self._store(item, key, self.backend.generate([request])[0])
+            slots.acquire()
+            self.backend.submit(request).add_done_callback(
+                lambda future, item=item, key=key: self._submitted(item, key, slots, future))
 
     def _produce_batch(self, items: list[Item]) -> None:
         work = [(item, w) for item in items if (w := self._prepare(item)) is not None]
@@ -164,7 +207,9 @@ class Engine:
 
     def _produce(self) -> None:
         try:
-            if self.backend is not None and getattr(self.backend, "concurrent", False):
+            if self.backend is not None and hasattr(self.backend, "submit"):
+                self._produce_submitted()
+            elif self.backend is not None and getattr(self.backend, "concurrent", False):
                 slots = threading.Semaphore(self.concurrency * 2)
                 with ThreadPoolExecutor(self.concurrency, thread_name_prefix="vscbench") as pool:
                     for item in self.order:
@@ -178,8 +223,7 @@ class Engine:
                         break
                     self._produce_batch(self.order[start:start + self.batch_size])
         except BaseException as exc:  # never leave a test waiting forever
-            for item in self.order:
-                self._settle(item, Answer(Response(None, f"prefetch failed: {exc!r}", attempts=0)))
+            self._fail(self.order, exc)
 
     def start(self) -> Engine:
         """Start producing in the background."""
@@ -192,6 +236,9 @@ class Engine:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        close_backend = getattr(self.backend, "close", None)
+        if close_backend is not None:
+            close_backend()
         if self.cache is not None:
             self.cache.close()
 

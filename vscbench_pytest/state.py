@@ -52,6 +52,7 @@ class VscState:
     _dataset: Dataset | None = None
     _selected: list[Item] | None = None
     _fingerprint: str | None = None
+    _early: Backend | None = None  # an API backend's child process, started before collection
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -129,13 +130,33 @@ class VscState:
         assert self.spec is not None
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
         try:
-            backend = make_backend(self.spec, self.generation(threads, worker_index), self.api())
+            if self._early is not None:
+                backend, self._early = self._early.ready(), None
+            else:
+                backend = make_backend(self.spec, self.generation(threads, worker_index),
+                                       self.api(), concurrency=self.settings.concurrency)
         except VscError as exc:
             return None, str(exc)
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error
             return None, f"--vlm {self.spec.spec}: cannot load the model: {type(exc).__name__}: {exc}"
         self._fingerprint = backend.fingerprint  # the report reuses it instead of hashing again
         return backend, None
+
+    def start_backend_early(self) -> None:
+        """Start an API backend's child process now, so its start-up overlaps collection."""
+        if self.spec is None or self.spec.kind != "openai" or self._early is not None:
+            return
+        try:
+            self._early = make_backend(self.spec, self.generation(), self.api(),
+                                       concurrency=self.settings.concurrency, wait=False)
+        except VscError:
+            pass  # make_backend() meets the same error again and reports it
+
+    def close(self) -> None:
+        """Stop a child process that no test used."""
+        if self._early is not None:
+            self._early.close()
+            self._early = None
 
     def add_result(self, result: ItemResult) -> None:
         self.results[result.uid] = result

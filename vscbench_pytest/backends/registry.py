@@ -63,13 +63,31 @@ def parse_spec(spec: str) -> BackendSpec:
 
 
 def make_backend(
-    parsed: BackendSpec, settings: GenerationSettings, api: ApiSettings | None = None
+    parsed: BackendSpec, settings: GenerationSettings, api: ApiSettings | None = None,
+    concurrency: int = 0, wait: bool = True,
 ) -> Backend:
-    """Build (and for ``hf``, load) the backend a parsed spec names."""
-    if parsed.kind == "openai":
-        from .openai_api import OpenAIBackend
+    """Build (and for ``hf``, load) the backend a parsed spec names.
 
-        return OpenAIBackend(parsed.spec, parsed.target, api or ApiSettings("", ""), settings)
+    With ``concurrency`` > 0 an API backend runs in a child process with that many request
+    threads (see ``child.py``); with 0 it runs in this process. ``wait=False`` returns that
+    child while it is still starting (its ``ready()`` waits and raises a start-up failure).
+    """
+    if parsed.kind == "openai":
+        from .openai_api import OpenAIBackend, api_fingerprint, check_api
+
+        api = api or ApiSettings("", "")
+        check_api(parsed.spec, api)
+        if concurrency <= 0:
+            return OpenAIBackend(parsed.spec, parsed.target, api, settings)
+        from functools import partial
+
+        from .child import ChildBackend
+
+        child = ChildBackend(partial(OpenAIBackend, parsed.spec, parsed.target, api, settings),
+                             spec=parsed.spec, kind="openai",
+                             fingerprint=api_fingerprint(parsed.target, api.base_url),
+                             concurrency=concurrency)
+        return child.ready() if wait else child
     if parsed.kind == "replay":
         from .replay import ReplayBackend
 
