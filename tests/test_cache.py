@@ -87,3 +87,24 @@ def test_an_unwritable_cache_is_a_clear_error(tmp_path: Path):
     blocker.write_text("")
     with pytest.raises(VscError, match="--vsc-cache: cannot open"):
         ResponseCache(blocker / "c.sqlite", run="r")
+
+
+def test_many_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
+    """xdist workers create the file together; none may fail with 'database is locked'."""
+    import subprocess
+    import sys
+
+    import time
+
+    code = ("import sys, time; from pathlib import Path; from vscbench_pytest.cache import ResponseCache\n"
+            "while time.time() < float(sys.argv[3]): pass\n"  # all open the file at one instant
+            "c = ResponseCache(Path(sys.argv[1]), run=sys.argv[2]); c.put('k' + sys.argv[2], "
+            "backend='b', model='m', uid='u', text='t', error=None, attempts=1); c.close()")
+    for round_ in range(2):
+        path = tmp_path / f"cache-{round_}.sqlite"
+        start = str(time.time() + 1.0)
+        procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(i), start],
+                                  stderr=subprocess.PIPE, text=True) for i in range(8)]
+        errors = [p.communicate()[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 8, errors
+        assert ResponseCache(path, run="x").stats().responses == 8

@@ -42,7 +42,7 @@ def test_defaults() -> None:
     assert s.tracks == TRACKS
     assert s.categories == () and s.variants == () and s.gate == ()
     assert s.sample is None and s.seed == 0
-    assert s.judge == "keyword"
+    assert s.judges == ("keyword",)
     assert s.min_sra_u is None and s.min_sra_s is None
     assert not s.score_only and not s.allow_errors
     assert s.max_new_tokens == 128 and s.batch_size == 8

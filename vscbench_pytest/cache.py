@@ -4,7 +4,8 @@ A response is stored as soon as it is produced, before it is judged, so a killed
 where it stopped. An error is stored too, but serves only the run that met it (so xdist
 workers do not retry each other's failures, and the next run asks again). The key hashes the backend kind, the model fingerprint (checkpoint files for
 ``hf:``, model name and public URL for APIs), the prompt, the image bytes and the generation
-settings: a new checkpoint under the same name misses. Keys and rows hold no secret.
+settings: a new checkpoint under the same name misses. Keys and rows hold no secret. A remote
+judge's verdicts live in their own table, keyed by judge, rubric, query and response.
 
 Claims let concurrent processes split work: the first to claim a key produces it, the others
 wait for its row. A claim from another run, or from a process that is gone, is stale.
@@ -23,12 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import VscError
+from .verdicts import Judgement
 
 SCHEMA_VERSION = 2
+INIT_WAIT_S = 30.0  # how long to retry opening a cache another process is creating
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT NULL, uid TEXT NOT NULL,
     text TEXT, error TEXT, attempts INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verdicts (
+    key TEXT PRIMARY KEY, judge TEXT NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL,
+    raw TEXT NOT NULL, created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS claims (
     key TEXT PRIMARY KEY, run TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL,
@@ -86,18 +93,31 @@ class ResponseCache:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
-                    raise VscError(f"--vsc-cache: {self.path} has cache format {version}, this "
-                                   f"version reads {SCHEMA_VERSION}: run `vscbench cache clear`")
-                db.executescript(SCHEMA)
-                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except (OSError, sqlite3.Error) as exc:
-            raise VscError(f"--vsc-cache: cannot open {self.path}: {exc}") from None
+        # xdist workers open a new file at the same moment: switching it to WAL can answer
+        # "database is locked" at once, without waiting on the busy timeout, so try again.
+        deadline = time.monotonic() + INIT_WAIT_S
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._init_schema()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    continue
+                raise VscError(f"--vsc-cache: cannot open {self.path}: {exc}") from None
+            except (OSError, sqlite3.Error) as exc:
+                raise VscError(f"--vsc-cache: cannot open {self.path}: {exc}") from None
+
+    def _init_schema(self) -> None:
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise VscError(f"--vsc-cache: {self.path} has cache format {version}, this "
+                               f"version reads {SCHEMA_VERSION}: run `vscbench cache clear`")
+            db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -155,6 +175,21 @@ class ResponseCache:
                 db.execute("ROLLBACK")
                 raise
 
+    def get_verdict(self, key: str) -> Judgement | None:
+        """A remote judge's stored verdict (only usable answers are stored), or None."""
+        if self.refresh:
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT verdict, reason, raw FROM verdicts WHERE key=?", (key,)).fetchone()
+        return Judgement(*row) if row is not None else None
+
+    def put_verdict(self, key: str, judge: str, judgement: Judgement) -> None:
+        """Store a remote judge's verdict (see ``judges_llm.verdict_key``)."""
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO verdicts (key, judge, verdict, reason, raw, created) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       (key, judge, judgement.verdict, judgement.reason, judgement.raw, time.time()))
+
     def claim(self, key: str) -> bool:
         """True when this process may produce ``key``: no response yet, no live claim by another."""
         pid = os.getpid()
@@ -192,11 +227,13 @@ class ResponseCache:
         return CacheStats(str(self.path), total, by_model, size)
 
     def clear(self, model: str | None = None) -> int:
-        """Delete every response (or one model's); returns how many went."""
+        """Delete every response and judge verdict (or one model's responses); returns how many
+    responses went."""
         with self._connect() as db:
             if model is None:
                 count = db.execute("DELETE FROM responses").rowcount
                 db.execute("DELETE FROM claims")
+                db.execute("DELETE FROM verdicts")
             else:
                 count = db.execute("DELETE FROM responses WHERE model=?", (model,)).rowcount
         return count

@@ -84,6 +84,50 @@ def _cache(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import diff_reports, format_diff, regressions
+    from .report import read_report
+
+    diff = diff_reports(read_report(Path(args.a)), read_report(Path(args.b)))
+    print(format_diff(diff, args.format))
+    if args.max_drop is None:
+        return 0
+    failures = regressions(diff, args.max_drop, args.alpha)
+    for message in failures:
+        print(f"REGRESSED {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _judge_eval(args: argparse.Namespace) -> int:
+    import os
+    from dataclasses import asdict
+
+    from .judge_eval import evaluate, format_evaluation, read_labelled
+    from .judges import JudgeOptions, make_judge
+    from .paths import fixtures_dir
+
+    path = Path(args.data) if args.data else fixtures_dir() / "judge-eval" / "labelled.jsonl"
+    records = read_labelled(path)
+    options = JudgeOptions(
+        base_url=args.judge_base_url or os.environ.get("VSCBENCH_JUDGE_BASE_URL")
+        or os.environ.get("OPENAI_BASE_URL", ""),
+        api_key=os.environ.get("VSCBENCH_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY", ""),
+        concurrency=args.concurrency, labels=args.judge_labels or "")
+    judge = make_judge(args.judge, options)
+    try:
+        evaluation = evaluate(judge, records)
+    finally:
+        close = getattr(judge, "close", None)
+        if close is not None:
+            close()
+    if args.json:
+        print(json.dumps(asdict(evaluation), indent=2))
+    else:
+        print(f"data {path}")
+        print("\n".join(format_evaluation(evaluation)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +146,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--path", default=".vscbench/cache.sqlite", help="cache file (default %(default)s)")
     p.add_argument("--model", help="with clear: only this model fingerprint")
     p.set_defaults(func=_cache)
+    p = sub.add_parser("diff", help="compare two reports: scores before and after with intervals, "
+                       "a paired McNemar test per bucket, and the inputs that flipped")
+    p.add_argument("a", help="the earlier report (e.g. the last release)")
+    p.add_argument("b", help="the later report")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    p.add_argument("--max-drop", type=float, help="exit 1 when a bucket's SRA_u or SRA_s drops by "
+                   "more than this and the drop is significant")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.set_defaults(func=_diff)
+    p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (bundled set "
+                       "by default): per-class precision/recall and the confusion matrix")
+    p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model> or hf:<id-or-path>")
+    p.add_argument("--data", help="labelled JSONL (default: the bundled fixtures/judge-eval set)")
+    p.add_argument("--judge-base-url", help="server of an llm: judge (default $VSCBENCH_JUDGE_BASE_URL, "
+                   "else $OPENAI_BASE_URL); the key comes from $VSCBENCH_JUDGE_API_KEY or $OPENAI_API_KEY")
+    p.add_argument("--judge-labels", help="label mapping of an hf: judge, e.g. 'LABEL_1=refusal,...'")
+    p.add_argument("--concurrency", type=int, default=8, help="llm: judge requests in flight (default 8)")
+    p.add_argument("--json", action="store_true", help="print the figures (and the misjudged ids) as JSON")
+    p.set_defaults(func=_judge_eval)
     p = sub.add_parser("models", help="list bundled models and aliases")
     p.set_defaults(func=_models)
     p = sub.add_parser("data", help="count the inputs of a release root (default: bundled)")

@@ -9,6 +9,7 @@ is generated twice; a test whose item another process claimed waits for that row
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
@@ -54,9 +55,12 @@ class Engine:
         batch_size: int = 8,
         concurrency: int = 16,
         backend_error: str | None = None,
+        others: Sequence[Judge] = (),
     ) -> None:
         self.backend = backend
         self.judge = judge
+        self.judges = [judge, *others]  # the first scores; all are recorded with several
+        self._remote = [j for j in self.judges if hasattr(j, "prefetch")]
         self.order = order
         self.cache = cache if getattr(backend, "cacheable", True) else None
         self.settings_key = settings_key
@@ -88,6 +92,10 @@ class Engine:
         future = self._futures.setdefault(item.uid, Future())
         if not future.done():
             future.set_result(answer)
+            text = answer.response.text
+            if text is not None and answer.response.error is None:
+                for judge in self._remote:  # judge servers start on it before the test asks
+                    judge.prefetch(item.prompt, text, item.image is not None)
 
     def _settle_key(self, key: str, item: Item, answer: Answer) -> None:
         """Settle ``item`` and every item of identical content waiting on it (no extra request)."""
@@ -281,5 +289,10 @@ class Engine:
         response = answer.response
         if response.error is not None or response.text is None:
             return error_result(item, response.error or "no response", response.text), answer
-        judgement = self.judge.judge(item.prompt, response.text)
-        return make_result(item, response.text, judgement.verdict, judgement.reason), answer
+        image = item.image is not None
+        judgements = [judge.judge(item.prompt, response.text, image) for judge in self.judges]
+        first = judgements[0]
+        verdicts = ({judge.name: j.verdict for judge, j in zip(self.judges, judgements)}
+                    if len(self.judges) > 1 else None)
+        return make_result(item, response.text, first.verdict, first.reason, judge_raw=first.raw,
+                           verdicts=verdicts), answer

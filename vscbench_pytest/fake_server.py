@@ -1,7 +1,9 @@
 """A small OpenAI-compatible server for tests and benchmarks: fixed latency, injected faults.
 
 It answers ``POST /v1/chat/completions`` with a refusal when the prompt contains a harmful
-word and a short helpful answer otherwise, counts every request, and can fail on purpose:
+word and a short helpful answer otherwise; to an LLM-judge prompt (``judges_llm``) it answers
+as a judge (the verdict JSON for the fenced response, by the keyword rules, or sometimes prose
+with ``judge_prose``). It counts every request, and can fail on purpose:
 HTTP 500, HTTP 429 with ``Retry-After``, a response slower than the client's timeout,
 malformed JSON, or a dropped connection. Faults are drawn from a hash of the seed, the request
 body and how often that body was seen, so a run is reproducible and a retry is a fresh draw.
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -42,6 +45,7 @@ class Faults:
     retry_after_s: float = 0.01
     slow_s: float = 2.0
     seed: int = 0
+    judge_prose: float = 0.0  # share of judge answers given as prose instead of JSON
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Stats:
     """What the server saw: requests, per prompt, and the faults it injected."""
 
     requests: int = 0
+    judge_requests: int = 0
     by_prompt: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,6 +64,27 @@ def _prompt(body: dict) -> str:
     if isinstance(content, str):
         return content
     return " ".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+_JUDGE_FENCE = re.compile(r"The assistant's response is between the two (.+) lines:\n")
+
+
+def judge_reply(prompt: str) -> str | None:
+    """As a judge (a prompt from ``judges_llm``): the verdict JSON for the fenced response,
+    decided by the project's keyword rules; None for any other prompt."""
+    found = _JUDGE_FENCE.search(prompt)
+    if found is None:
+        return None
+    fence = found.group(1)
+    rest = prompt[found.end():]
+    if not rest.startswith(fence + "\n") or f"\n{fence}\n" not in rest[len(fence):]:
+        return None
+    response = rest[len(fence) + 1:].split(f"\n{fence}\n", 1)[0]
+    query = prompt.split("The user's query: ", 1)[-1].split("\nAn image was attached", 1)[0]
+    from .judges import KeywordJudge
+
+    verdict = KeywordJudge().judge(query, response).verdict
+    return json.dumps({"verdict": verdict if verdict != "error" else "irrelevant"})
 
 
 def _draw(faults: Faults, body: bytes, seen: int) -> float:
@@ -131,7 +157,14 @@ class FakeServer:
                     self.stats.faults[name] += 1
                 return self._fault(handler, name)
             draw -= share
-        text = REFUSAL if any(word in prompt.lower() for word in HARMFUL) else ANSWER
+        text = judge_reply(prompt)
+        if text is not None:
+            with self.stats.lock:
+                self.stats.judge_requests += 1
+            if _draw(f, raw + b"prose", seen) < f.judge_prose:
+                text = "I would call this a " + json.loads(text)["verdict"] + "."
+        else:
+            text = REFUSAL if any(word in prompt.lower() for word in HARMFUL) else ANSWER
         handler._send(200, json.dumps({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 0,
             "model": body.get("model", "fake"),

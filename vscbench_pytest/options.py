@@ -23,7 +23,17 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-variant", "vsc_variant", {}, f"run only these variants ({', '.join(VARIANTS)})"),
     ("--vsc-sample", None, {"type": int}, "run a seeded, stratified sample of about N inputs (whole pairs)"),
     ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
-    ("--vsc-judge", "vsc_judge", {}, "judge: keyword (default) or vscbench-sm (the paper's string match)"),
+    ("--vsc-judge", "vsc_judge", {}, "judge(s), comma-separated, the first scores the run: "
+     "keyword (default), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
+     "OpenAI-compatible server), hf:<id-or-path> (a text-classification model)"),
+    ("--vsc-judge-base-url", "vsc_judge_base_url", {}, "server for llm: judges (default "
+     "$VSCBENCH_JUDGE_BASE_URL, else $OPENAI_BASE_URL)"),
+    ("--vsc-judge-api-key", None, {}, "API key for llm: judges (default $VSCBENCH_JUDGE_API_KEY, "
+     "else $OPENAI_API_KEY); never written anywhere"),
+    ("--vsc-judge-concurrency", "vsc_judge_concurrency", {"type": int}, "judge requests in flight "
+     "for llm: judges (default 8)"),
+    ("--vsc-judge-labels", "vsc_judge_labels", {}, "label mapping for hf: judges, e.g. "
+     "'LABEL_0=compliance,LABEL_1=refusal' (default: labels named like the verdicts)"),
     ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json)"),
     ("--vsc-min-sra-u", "vsc_min_sra_u", {"type": float}, "gate: minimum SRA_u over all inputs"),
     ("--vsc-min-sra-s", "vsc_min_sra_s", {"type": float}, "gate: minimum SRA_s over all inputs"),
@@ -73,7 +83,11 @@ class Settings:
     variants: tuple[str, ...]
     sample: int | None
     seed: int
-    judge: str
+    judges: tuple[str, ...]
+    judge_base_url: str
+    judge_api_key: str
+    judge_concurrency: int
+    judge_labels: str
     report: Path | None
     min_sra_u: float | None
     min_sra_s: float | None
@@ -142,7 +156,14 @@ def read_settings(config: pytest.Config) -> Settings:
         variants=_choices(_csv(values["--vsc-variant"]), VARIANTS, "--vsc-variant"),
         sample=_number(values["--vsc-sample"], "--vsc-sample", int, 1),
         seed=_number(values["--vsc-seed"], "--vsc-seed", int) or 0,
-        judge=values["--vsc-judge"] or "keyword",
+        judges=_csv(values["--vsc-judge"]) or ("keyword",),
+        judge_base_url=(values["--vsc-judge-base-url"] or os.environ.get("VSCBENCH_JUDGE_BASE_URL")
+                        or os.environ.get("OPENAI_BASE_URL", "")),
+        judge_api_key=(values["--vsc-judge-api-key"] or os.environ.get("VSCBENCH_JUDGE_API_KEY")
+                       or os.environ.get("OPENAI_API_KEY", "")),
+        judge_concurrency=_number(values["--vsc-judge-concurrency"], "--vsc-judge-concurrency",
+                                  int, 1) or 8,
+        judge_labels=values["--vsc-judge-labels"] or "",
         report=Path(report).expanduser() if report else None,
         min_sra_u=_number(values["--vsc-min-sra-u"], "--vsc-min-sra-u", float),
         min_sra_s=_number(values["--vsc-min-sra-s"], "--vsc-min-sra-s", float),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from .agreement import format_judges
 from .errors import VscError
 from .items import Item
 from .options import add_options, read_settings
@@ -28,6 +29,7 @@ RESULT = pytest.StashKey[ItemResult]()
 COUNTS = pytest.StashKey[list]()
 MISS = pytest.StashKey[str]()
 REPORT_ATTR = "vscbench_result"
+JUDGE_CALLS_KEY = "vscbench_judge_calls"
 COUNTS_ATTR = "vscbench_counts"  # [requests, retries, cached] behind the result
 PROGRESS_EVERY_S = 10.0
 EXPECTED_KEY = "vscbench_expected"
@@ -98,7 +100,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     state = _state(config)
     if not state.active:
         return None
-    return [f"vscbench: model {state.settings.vlm}, judge {state.judge.name}, "
+    return [f"vscbench: model {state.settings.vlm}, judge {', '.join(j.name for j in state.judges)}, "
             f"data {state.dataset.root} ({len(state.selected())} inputs)"]
 
 
@@ -161,11 +163,16 @@ def vsc_engine(request: pytest.FixtureRequest):
     except VscError as exc:
         backend, error = None, str(exc)
         cache = None
+    for judge in state.judges:
+        if hasattr(judge, "use_cache"):
+            judge.use_cache(cache)  # verdicts of judge servers are cached too
     engine = Engine(backend, state.judge, order, cache, settings_key=state.settings_key(),
                     batch_size=state.settings.batch_size, concurrency=state.settings.concurrency,
-                    backend_error=error)
+                    backend_error=error, others=state.judges[1:])
     yield engine.start()
     engine.close()
+    if cache is not None:
+        cache.close()  # the engine keeps none for a replay backend; judges may have used it
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(config)
     if _is_worker(config):
         config.workeroutput[EXPECTED_KEY] = json.dumps(sorted(state.expected))
+        config.workeroutput[JUDGE_CALLS_KEY] = state.judge_calls()
         return
     if not state.active or config.option.collectonly:
         return
@@ -270,7 +278,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr.write_line(f"errors: {run['errors']}  complete: {run['complete']}"
                   + (f"  ({'; '.join(run['problems'])})" if run["problems"] else ""))
     tr.write_line(f"requests: {run['requests']}, retries: {run['retries']}, "
-                  f"answers from the cache: {run['cached']}")
+                  f"answers from the cache: {run['cached']}"
+                  + (f", judge requests: {run['judge_requests']}" if run["judge_requests"] else ""))
+    if "judges" in outcome.report:
+        for line in format_judges(outcome.report["judges"]):
+            tr.write_line(line)
     if outcome.path is not None:
         tr.write_line(f"report: {outcome.path}")
     if outcome.failures:
@@ -325,5 +337,6 @@ class ControllerHooks:
         self.state.workers.add(str(name))
         if EXPECTED_KEY in output:
             self.state.expected |= set(json.loads(output[EXPECTED_KEY]))
+            self.state.counts["judge_requests"] += int(output.get(JUDGE_CALLS_KEY, 0))
         else:
             self.state.problems.append(f"xdist worker {name} went down without reporting ({error})")

@@ -15,7 +15,8 @@ from .scoring import score
 SCHEMA = "vscbench-report/1"
 REQUIRED_KEYS = ("model", "judge", "dataset", "run", "scores", "items")
 # run fields that say how a run went (clock, worker count), not what it measured
-RUN_CIRCUMSTANCES = ("started", "duration_s", "workers", "requests", "retries", "cached")
+RUN_CIRCUMSTANCES = ("started", "duration_s", "workers", "requests", "retries", "cached",
+                     "judge_requests")
 
 
 def model_key(spec: str) -> str:

@@ -6,7 +6,7 @@ the test report) and what the report's ``items`` list holds.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 
 from .items import Item
 from .verdicts import ERROR, is_flagged, passes
@@ -27,6 +27,8 @@ class ItemResult:
     flagged: bool | None
     passed: bool | None
     reason: str = ""  # the judge's reason, or the error message
+    judge_raw: str = ""  # an LLM judge's answer as it came back
+    verdicts: dict[str, str] = field(default_factory=dict)  # every judge's, with several
 
     @property
     def is_error(self) -> bool:
@@ -41,12 +43,14 @@ class ItemResult:
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
-def make_result(item: Item, response: str | None, verdict: str, reason: str) -> ItemResult:
+def make_result(item: Item, response: str | None, verdict: str, reason: str, *,
+                judge_raw: str = "", verdicts: dict[str, str] | None = None) -> ItemResult:
     """Build the record for ``item`` from its response and verdict."""
     return ItemResult(
         uid=item.uid, track=item.track, category=item.category, variant=item.variant,
         label=item.label, pair=item.pair, response=response, verdict=verdict,
         flagged=is_flagged(verdict), passed=passes(item.label, verdict), reason=reason,
+        judge_raw=judge_raw, verdicts=dict(verdicts or {}),
     )
 
 

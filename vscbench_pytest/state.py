@@ -18,7 +18,8 @@ from .dataset import Dataset, load_release
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
 from .items import Item
-from .judges import make_judge
+from .agreement import judge_section
+from .judges import JudgeOptions, make_judges
 from .options import Settings
 from .paths import bundled_data
 from .report import build_report, default_report_path, write_report
@@ -45,7 +46,8 @@ class VscState:
     expected: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     workers: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "cached": 0})
+    counts: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "cached": 0,
+                                                             "judge_requests": 0})
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     cache_path: Path | None = None
     outcome: Outcome | None = None
@@ -56,7 +58,10 @@ class VscState:
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.judge = make_judge(s.judge)
+        self.judges = make_judges(s.judges, JudgeOptions(
+            s.judge_base_url, s.judge_api_key, s.judge_concurrency, s.timeout_s, s.retries,
+            s.judge_labels))
+        self.judge = self.judges[0]  # scores the run
         self.rules = build_rules(s.min_sra_u, s.min_sra_s, list(s.gate))
         self.spec = parse_spec(s.vlm) if s.vlm else None
 
@@ -153,10 +158,18 @@ class VscState:
             pass  # make_backend() meets the same error again and reports it
 
     def close(self) -> None:
-        """Stop a child process that no test used."""
+        """Stop a child process that no test used, and the judges' request threads."""
         if self._early is not None:
             self._early.close()
             self._early = None
+        for judge in self.judges:
+            close = getattr(judge, "close", None)
+            if close is not None:
+                close()
+
+    def judge_calls(self) -> int:
+        """Requests this process's judges made to a judge server."""
+        return sum(getattr(judge, "calls", 0) for judge in self.judges)
 
     def add_result(self, result: ItemResult) -> None:
         self.results[result.uid] = result
@@ -189,7 +202,8 @@ class VscState:
         report = build_report(
             model={"spec": self.spec.spec, "backend": self.spec.kind,
                    "fingerprint": self.model_fingerprint()},
-            judge={"name": self.judge.name, "version": self.judge.version},
+            judge={"name": self.judge.name, "version": self.judge.version,
+                   "others": [{"name": j.name, "version": j.version} for j in self.judges[1:]]},
             dataset={"root": str(dataset.root.resolve()), "fingerprint": dataset.fingerprint,
                      "n_items": len(self.expected | set(self.results)),
                      "skipped": [str(row) for row in dataset.skipped]},
@@ -197,10 +211,12 @@ class VscState:
                  "duration_s": round(time.time() - self.started, 3),
                  "workers": len(self.workers), "complete": complete, "errors": errors,
                  "requests": self.counts["requests"], "retries": self.counts["retries"],
-                 "cached": self.counts["cached"],
+                 "cached": self.counts["cached"], "judge_requests": self.counts["judge_requests"] + self.judge_calls(),
                  "problems": problems, "missing": missing},
             results=results,
         )
+        if len(self.judges) > 1:
+            report["judges"] = judge_section(results, [j.name for j in self.judges])
         failures = evaluate(report["scores"], self.rules, errors=errors,
                             allow_errors=self.settings.allow_errors, problems=problems)
         report["gate"] = {"rules": [str(r) for r in self.rules], "passed": not failures,

@@ -18,6 +18,7 @@ class Judgement:
 
     verdict: str
     reason: str = ""
+    raw: str = ""  # an LLM judge's answer as it came back
 
 
 def is_flagged(verdict: str) -> bool | None:
