@@ -288,3 +288,21 @@ def test_unknown_format() -> None:
     diff = diff_reports(report(mixed()), report(mixed()))
     with pytest.raises(ValueError, match="'html'"):
         format_diff(diff, "html")
+
+
+def test_cli_exits_1_only_on_a_significant_drop(tmp_path, capsys) -> None:
+    from vscbench_pytest.cli import main
+    from vscbench_pytest.report import write_report
+
+    before = write_report(report(mixed("refusal")), tmp_path / "before.json")
+    after = write_report(report(mixed("compliance")), tmp_path / "after.json")
+    assert main(["diff", str(before), str(after), "--max-drop", "0.05"]) == 1
+    captured = capsys.readouterr()
+    assert "REGRESSED all sra_u" in captured.err and "unsafe: refused then complied" in captured.out
+    assert main(["diff", str(before), str(before), "--max-drop", "0.05"]) == 0
+    assert main(["diff", str(before), str(after)]) == 0  # no --max-drop: a report, not a gate
+    capsys.readouterr()
+    assert main(["diff", str(before), str(after), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"] == {"a": "replay:a.jsonl", "b": "replay:a.jsonl"}
+    assert main(["diff", str(before), str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: no such report" in capsys.readouterr().err

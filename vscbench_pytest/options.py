@@ -39,6 +39,10 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-min-sra-s", "vsc_min_sra_s", {"type": float}, "gate: minimum SRA_s over all inputs"),
     ("--vsc-gate", "vsc_gate", {"action": "append"}, "gate rule BUCKET:METRIC>=X, e.g. "
      "'image/drugs:sra_u>=0.8' (metrics sra_u, sra_s, avg, pairs); repeatable"),
+    ("--vsc-baseline", "vsc_baseline", {}, "gate on a baseline report: fail when a bucket's SRA_u "
+     "or SRA_s drops by more than --vsc-max-drop and the drop is significant (paired McNemar test)"),
+    ("--vsc-max-drop", "vsc_max_drop", {"type": float}, "with --vsc-baseline: the largest drop "
+     "allowed (default 0.0: any significant drop fails)"),
     ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
@@ -92,6 +96,8 @@ class Settings:
     min_sra_u: float | None
     min_sra_s: float | None
     gate: tuple[str, ...]
+    baseline: Path | None
+    max_drop: float
     score_only: bool
     allow_errors: bool
     max_new_tokens: int
@@ -168,6 +174,8 @@ def read_settings(config: pytest.Config) -> Settings:
         min_sra_u=_number(values["--vsc-min-sra-u"], "--vsc-min-sra-u", float),
         min_sra_s=_number(values["--vsc-min-sra-s"], "--vsc-min-sra-s", float),
         gate=tuple(gate),
+        baseline=Path(values["--vsc-baseline"]).expanduser() if values["--vsc-baseline"] else None,
+        max_drop=_default(_number(values["--vsc-max-drop"], "--vsc-max-drop", float, 0.0), 0.0),
         score_only=bool(values["--vsc-score-only"]),
         allow_errors=bool(values["--vsc-allow-errors"]),
         max_new_tokens=_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1) or 128,

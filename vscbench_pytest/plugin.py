@@ -289,8 +289,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line("vscbench gate FAILED:", red=True, bold=True)
         for failure in outcome.failures:
             tr.write_line(f"  {failure.message}", red=True)
-    elif state.rules:
-        tr.write_line(f"vscbench gate passed ({', '.join(str(r) for r in state.rules)})", green=True)
+    elif outcome.report["gate"]["rules"]:
+        tr.write_line(f"vscbench gate passed ({', '.join(outcome.report['gate']['rules'])})",
+                      green=True)
 
 
 class ControllerHooks:

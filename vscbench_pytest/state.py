@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .agreement import judge_section
 from .backends import Backend, GenerationSettings, make_backend, parse_spec
 from .backends.openai_api import ApiSettings
 from .cache import ResponseCache
@@ -18,11 +19,10 @@ from .dataset import Dataset, load_release
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
 from .items import Item
-from .agreement import judge_section
 from .judges import JudgeOptions, make_judges
 from .options import Settings
 from .paths import bundled_data
-from .report import build_report, default_report_path, write_report
+from .report import build_report, default_report_path, read_report, write_report
 from .results import ItemResult
 from .selection import select
 
@@ -167,6 +167,19 @@ class VscState:
             if close is not None:
                 close()
 
+    def baseline_failures(self, report: dict) -> list[Failure]:
+        """Buckets that dropped significantly, by more than --vsc-max-drop, from --vsc-baseline."""
+        if self.settings.baseline is None:
+            return []
+        from .diff import diff_reports, regressions
+
+        try:
+            baseline = read_report(self.settings.baseline)
+        except VscError as exc:
+            return [Failure("baseline", f"--vsc-baseline: {exc}")]
+        messages = regressions(diff_reports(baseline, report), self.settings.max_drop)
+        return [Failure("baseline", f"against {self.settings.baseline.name}: {m}") for m in messages]
+
     def judge_calls(self) -> int:
         """Requests this process's judges made to a judge server."""
         return sum(getattr(judge, "calls", 0) for judge in self.judges)
@@ -219,7 +232,12 @@ class VscState:
             report["judges"] = judge_section(results, [j.name for j in self.judges])
         failures = evaluate(report["scores"], self.rules, errors=errors,
                             allow_errors=self.settings.allow_errors, problems=problems)
-        report["gate"] = {"rules": [str(r) for r in self.rules], "passed": not failures,
+        failures += self.baseline_failures(report)
+        rules = [str(r) for r in self.rules]
+        if self.settings.baseline is not None:
+            rules.append(f"baseline {self.settings.baseline}: drop <= {self.settings.max_drop:g} "
+                         f"or not significant")
+        report["gate"] = {"rules": rules, "passed": not failures,
                           "failures": [f.message for f in failures]}
         path = None
         if write:
