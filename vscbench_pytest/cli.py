@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -98,8 +99,20 @@ def _diff(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .html_report import write_outputs
+    from .report import read_report
+
+    if not args.html and not args.markdown and not os.environ.get("GITHUB_STEP_SUMMARY"):
+        raise VscError("report: pass --html PATH and/or --markdown PATH (or set GITHUB_STEP_SUMMARY)")
+    reports = [read_report(Path(path)) for path in args.reports]
+    for path in write_outputs(reports, Path(args.html) if args.html else None,
+                              Path(args.markdown) if args.markdown else None):
+        print(f"wrote {path}")
+    return 0
+
+
 def _judge_eval(args: argparse.Namespace) -> int:
-    import os
     from dataclasses import asdict
 
     from .judge_eval import evaluate, format_evaluation, read_labelled
@@ -155,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "more than this and the drop is significant")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.set_defaults(func=_diff)
+    p = sub.add_parser("report", help="one HTML page (plots embedded) and/or a Markdown summary "
+                       "of one or more reports; the Markdown is appended to $GITHUB_STEP_SUMMARY")
+    p.add_argument("reports", nargs="+", help="report files; the first is the reference for flips")
+    p.add_argument("--html", help="write the page here")
+    p.add_argument("--markdown", help="write the Markdown summary here")
+    p.set_defaults(func=_report)
     p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (bundled set "
                        "by default): per-class precision/recall and the confusion matrix")
     p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model> or hf:<id-or-path>")

@@ -43,6 +43,13 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "or SRA_s drops by more than --vsc-max-drop and the drop is significant (paired McNemar test)"),
     ("--vsc-max-drop", "vsc_max_drop", {"type": float}, "with --vsc-baseline: the largest drop "
      "allowed (default 0.0: any significant drop fails)"),
+    ("--vsc-snapshots", None, {"action": "store_true"}, "also compare each input's verdict, "
+     "flagged and response head with the model's syrupy snapshot (__vlm_snapshots__/<model-key>/; "
+     "--snapshot-update accepts)"),
+    ("--vsc-snapshot-key", "vsc_snapshot_key", {}, "use another model's snapshots, e.g. the last "
+     "checkpoint's key (default: this model's key)"),
+    ("--vsc-snapshot-text-drift", "vsc_snapshot_text_drift", {}, "fail or info: whether a changed "
+     "response with the same verdict fails (default fail; info with --vsc-snapshot-key)"),
     ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
@@ -98,6 +105,9 @@ class Settings:
     gate: tuple[str, ...]
     baseline: Path | None
     max_drop: float
+    snapshots: bool
+    snapshot_key: str | None
+    snapshot_text_drift: str
     score_only: bool
     allow_errors: bool
     max_new_tokens: int
@@ -148,6 +158,16 @@ def _choices(values: tuple[str, ...], allowed: tuple[str, ...], option: str) -> 
     return values
 
 
+def _snapshot_key(value: str | None) -> str | None:
+    """A model key as in report file names: [A-Za-z0-9._-], no path tricks."""
+    if value is None:
+        return None
+    if not value or value in (".", "..") or any(not (c.isalnum() or c in "._-") for c in value):
+        raise SpecError(f"--vsc-snapshot-key: {value!r} is not a model key (letters, digits, "
+                        f"'.', '_', '-'; e.g. hf_llava-hf_llava-1.5-7b-hf)")
+    return value
+
+
 def read_settings(config: pytest.Config) -> Settings:
     """Settings from the command line and ini; a SpecError names the bad option."""
     values = {opt: _value(config, opt, ini) for opt, ini, _, _ in _OPTIONS}
@@ -176,6 +196,12 @@ def read_settings(config: pytest.Config) -> Settings:
         gate=tuple(gate),
         baseline=Path(values["--vsc-baseline"]).expanduser() if values["--vsc-baseline"] else None,
         max_drop=_default(_number(values["--vsc-max-drop"], "--vsc-max-drop", float, 0.0), 0.0),
+        snapshots=bool(values["--vsc-snapshots"]),
+        snapshot_key=_snapshot_key(values["--vsc-snapshot-key"]),
+        snapshot_text_drift=(_choices((values["--vsc-snapshot-text-drift"],), ("fail", "info"),
+                                      "--vsc-snapshot-text-drift")[0]
+                             if values["--vsc-snapshot-text-drift"]
+                             else ("info" if values["--vsc-snapshot-key"] else "fail")),
         score_only=bool(values["--vsc-score-only"]),
         allow_errors=bool(values["--vsc-allow-errors"]),
         max_new_tokens=_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1) or 128,

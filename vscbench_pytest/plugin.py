@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from .agreement import format_judges
+from .consistency import format_consistency
 from .errors import VscError
 from .items import Item
 from .options import add_options, read_settings
@@ -28,7 +29,10 @@ STATE = pytest.StashKey["VscState"]()
 RESULT = pytest.StashKey[ItemResult]()
 COUNTS = pytest.StashKey[list]()
 MISS = pytest.StashKey[str]()
+SNAP = pytest.StashKey[str]()
+SNAP_ATTR = "vscbench_snapshot"
 REPORT_ATTR = "vscbench_result"
+SNAPSHOT_DIR = "__vlm_snapshots__"
 JUDGE_CALLS_KEY = "vscbench_judge_calls"
 COUNTS_ATTR = "vscbench_counts"  # [requests, retries, cached] behind the result
 PROGRESS_EVERY_S = 10.0
@@ -76,6 +80,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     if state.active:
         config.add_cleanup(gc.unfreeze)
+    if state.active and state.settings.snapshots:
+        if not config.pluginmanager.hasplugin("syrupy"):
+            raise pytest.UsageError("--vsc-snapshots needs syrupy: pip install 'syrupy>=7' "
+                                    "(or the project's snapshots extra)")
+        from .snapshots import use_key
+
+        use_key(state.snapshot_key())
     if _is_worker(config):
         state.run_id = config.workerinput.get("vscbench_run_id", state.run_id)
         cache = config.workerinput.get("vscbench_cache")
@@ -183,9 +194,21 @@ class ItemOutcome:
     score_only: bool
     judge: str
     stash: pytest.Stash
+    snapshot: object | None = None  # syrupy's fixture, with --vsc-snapshots
+    update_snapshots: bool = False
+    drift_informational: bool = False
 
     def check(self) -> None:
-        """Fail (or, under --vsc-score-only, xfail) when the model missed this input."""
+        """Compare with the model's snapshot (--vsc-snapshots), then fail (or, under
+        --vsc-score-only, xfail) when the model missed this input."""
+        if self.snapshot is not None:
+            from .snapshots import assert_snapshot, compare
+
+            kind, expected, stored = compare(self.snapshot, self.result,
+                                             update=self.update_snapshots,
+                                             drift_informational=self.drift_informational)
+            self.stash[SNAP] = kind
+            assert_snapshot(self.snapshot, self.result, kind, expected, stored)
         if self.result.passed:
             return
         message = miss_message(self.result, self.judge)
@@ -214,7 +237,13 @@ def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine) -> It
         if score_only:
             pytest.skip(message)
         pytest.fail(message, pytrace=False)
-    return ItemOutcome(result, score_only, state.judge.name, request.node.stash)
+    settings = state.settings
+    if not settings.snapshots:
+        return ItemOutcome(result, score_only, state.judge.name, request.node.stash)
+    update = bool(getattr(request.config.option, "update_snapshots", False))
+    return ItemOutcome(result, score_only, state.judge.name, request.node.stash,
+                       request.getfixturevalue("snapshot"), update,
+                       settings.snapshot_text_drift == "info")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -229,6 +258,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if result is not None and (report.when == "call" or (report.when == "setup" and not report.passed)):
         setattr(report, REPORT_ATTR, result.to_json())
         setattr(report, COUNTS_ATTR, json.dumps(item.stash.get(COUNTS, [0, 0, False])))
+    snap = item.stash.get(SNAP, None)
+    if snap is not None and report.when == "call":
+        setattr(report, SNAP_ATTR, snap)
     return report
 
 
@@ -280,6 +312,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr.write_line(f"requests: {run['requests']}, retries: {run['retries']}, "
                   f"answers from the cache: {run['cached']}"
                   + (f", judge requests: {run['judge_requests']}" if run["judge_requests"] else ""))
+    for line in format_consistency(outcome.report["consistency"]):
+        tr.write_line(line)
+    if state.settings.snapshots:
+        n = state.snapshots
+        drift = "informational" if state.settings.snapshot_text_drift == "info" else "failing"
+        tr.write_line(f"snapshots ({SNAPSHOT_DIR}/{state.snapshot_key()}): {n['flip']} verdict "
+                      f"flip(s), {n['drift']} text-only drift(s) ({drift}), {n['new']} new, "
+                      f"{n['same']} unchanged")
     if "judges" in outcome.report:
         for line in format_judges(outcome.report["judges"]):
             tr.write_line(line)
@@ -310,6 +350,9 @@ class ControllerHooks:
             return
         self.state.add_result(ItemResult.from_json(payload))
         self.state.add_counts(*json.loads(getattr(report, COUNTS_ATTR, "[0, 0, false]")))
+        snap = getattr(report, SNAP_ATTR, None)
+        if snap is not None:
+            self.state.snapshots[snap] += 1
         if time.monotonic() - self.last_progress >= PROGRESS_EVERY_S:
             self.last_progress = time.monotonic()
             self._progress()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from .agreement import judge_section
 from .backends import Backend, GenerationSettings, make_backend, parse_spec
 from .backends.openai_api import ApiSettings
 from .cache import ResponseCache
+from .consistency import consistency
 from .dataset import Dataset, load_release
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
@@ -22,7 +24,7 @@ from .items import Item
 from .judges import JudgeOptions, make_judges
 from .options import Settings
 from .paths import bundled_data
-from .report import build_report, default_report_path, read_report, write_report
+from .report import build_report, default_report_path, model_key, read_report, write_report
 from .results import ItemResult
 from .selection import select
 
@@ -49,6 +51,7 @@ class VscState:
     counts: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "cached": 0,
                                                              "judge_requests": 0})
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    snapshots: Counter = field(default_factory=Counter)  # flip / drift / new / same
     cache_path: Path | None = None
     outcome: Outcome | None = None
     _dataset: Dataset | None = None
@@ -180,6 +183,11 @@ class VscState:
         messages = regressions(diff_reports(baseline, report), self.settings.max_drop)
         return [Failure("baseline", f"against {self.settings.baseline.name}: {m}") for m in messages]
 
+    def snapshot_key(self) -> str:
+        """Whose snapshots this run reads and writes: --vsc-snapshot-key, else this model's."""
+        assert self.spec is not None
+        return self.settings.snapshot_key or model_key(self.spec.spec)
+
     def judge_calls(self) -> int:
         """Requests this process's judges made to a judge server."""
         return sum(getattr(judge, "calls", 0) for judge in self.judges)
@@ -228,6 +236,7 @@ class VscState:
                  "problems": problems, "missing": missing},
             results=results,
         )
+        report["consistency"] = consistency(results)
         if len(self.judges) > 1:
             report["judges"] = judge_section(results, [j.name for j in self.judges])
         failures = evaluate(report["scores"], self.rules, errors=errors,
