@@ -324,3 +324,20 @@ def test_cli_writes_the_page_and_the_summary(tmp_path, capsys, monkeypatch, two)
     assert summary.read_text().startswith("earlier step\n## VSCBench")
     assert (tmp_path / "page.html").read_text().count("data:image/png;base64,") >= 3
     assert main(["report", str(tmp_path / "missing.json"), "--html", str(tmp_path / "x.html")]) == 2
+
+
+def test_page_and_summary_show_cross_variant_consistency(one: dict) -> None:
+    from vscbench_pytest.consistency import consistency
+
+    report = dict(one)
+    section = {"all": {"k": 1, "n": 2, "rate": 0.5},
+               "by_type": {"contrast_homonyms": {"k": 1, "n": 2, "rate": 0.5}},
+               "flips": [{"query": "text-contrast_homonyms-<b>-001", "type": "contrast_homonyms",
+                          "label": "unsafe", "flagged": {"text": True, "figstep": False},
+                          "differs_in": ["figstep"]}]}
+    report["consistency"] = section
+    page = render_html([report])
+    assert "one verdict across the five text forms" in page and "1/2 text queries" in page
+    assert "text-contrast_homonyms-&lt;b&gt;-001" in page and "figstep=not" in page
+    assert "text queries with one verdict in all five forms: 1/2" in render_markdown([report])
+    assert "five text forms" not in render_html([dict(one, consistency=consistency([]))])

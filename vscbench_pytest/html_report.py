@@ -264,6 +264,27 @@ def _bucket_table(report: dict) -> str:
     return f'<table class="buckets"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _consistency_section(report: dict, name: str) -> str:
+    """Text queries whose five forms got one verdict, per type, and those that flip forms."""
+    section = report.get("consistency") or {}
+    overall = section.get("all") or {}
+    if not overall.get("n"):
+        return ""
+    rows = "".join(f'<tr><td>{_e(t)}</td><td class="num">{_e(c["k"])}/{_e(c["n"])}</td></tr>'
+                   for t, c in (section.get("by_type") or {}).items())
+    flips = "".join(
+        f'<tr><td>{_e(f["query"])}</td><td>{_e(f["label"])}</td><td>'
+        + _e(", ".join(f"{v}={'flagged' if flag else 'not'}" for v, flag in f["flagged"].items()))
+        + "</td></tr>" for f in section.get("flips") or [])
+    return (f"<h3>{_e(name)}: one verdict across the five text forms</h3>"
+            f"<p>{_e(overall['k'])}/{_e(overall['n'])} text queries got the same flagged verdict "
+            f"in every form.</p><table><thead><tr><th>type</th><th>consistent</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            + (f"<table><thead><tr><th>query flipping between text and image forms</th>"
+               f"<th>label</th><th>flagged per form</th></tr></thead><tbody>{flips}</tbody></table>"
+               if flips else ""))
+
+
 def _flips_section(reports: list[dict], names: list[str]) -> str:
     parts = ["<h2>Flips</h2>",
              f"<p>Inputs whose pass changed between {_e(names[0])} (before) and each later "
@@ -339,6 +360,7 @@ def render_html(reports: list[dict], names: list[str] | None = None) -> str:
             title = f"{name}: SRA_u and SRA_s per {kind}"
             body.append(_img(bars_png(scores, buckets, title), title))
         body.append(_bucket_table(report))
+        body.append(_consistency_section(report, name))
     if len(reports) > 1:
         body.append(_flips_section(reports, labels))
     body.append(_items_section(reports, labels))
@@ -393,6 +415,10 @@ def render_markdown(reports: list[dict], names: list[str] | None = None) -> str:
                      _fmt(_rate(bucket.get("pairs"))), str(oversafe), str(undersafe),
                      str(bucket.get("errors", 0))]
             lines.append("| " + " | ".join(cells) + " |")
+        consistency = (report.get("consistency") or {}).get("all") or {}
+        if consistency.get("n"):
+            lines += ["", f"- text queries with one verdict in all five forms: "
+                          f"{consistency['k']}/{consistency['n']}"]
         lines.append("")
     if len(reports) > 1:
         lines += ["### Flips", "", "| before -> after | kind | count |", "|---|---|---:|"]
