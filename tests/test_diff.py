@@ -6,41 +6,13 @@ import math
 from fractions import Fraction
 
 import pytest
+from reports import image, report, text
 
 from vscbench_pytest.diff import (
     change_interval, diff_reports, escape_markdown, format_diff, mcnemar, regressions,
 )
-from vscbench_pytest.items import Item
-from vscbench_pytest.report import build_report
-from vscbench_pytest.results import ItemResult, error_result, make_result
+from vscbench_pytest.results import ItemResult
 from vscbench_pytest.scoring import rate
-
-
-def image(n: int, label: str, verdict: str, category: str = "drugs",
-          uid: str | None = None) -> ItemResult:
-    """An image-track result; rows ``n`` give distinct uids."""
-    uid = uid or f"image-{category}-{n:03d}-{label}0"
-    item = Item(uid, "image", category, "image", label, f"image-{category}-{n:03d}-0", "p", None)
-    if verdict == "error":
-        return error_result(item, "no response")
-    return make_result(item, f"response {n}", verdict, "r")
-
-
-def text(n: int, verdict: str, variant: str = "figstep", label: str = "unsafe") -> ItemResult:
-    """A text-track result of type ``illegal`` in ``variant``."""
-    item = Item(f"text-illegal-{n:03d}-{variant}", "text", "illegal", variant, label,
-                f"text-illegal-{n:03d}", "p", None)
-    return make_result(item, f"response {n}", verdict, "r")
-
-
-def report(results: list[ItemResult], spec: str = "replay:a.jsonl") -> dict:
-    return build_report(
-        model={"spec": spec, "backend": "replay", "fingerprint": "sha256:00"},
-        judge={"name": "keyword", "version": "1"},
-        dataset={"root": "/data", "fingerprint": "ff", "n_items": len(results)},
-        run={"complete": True, "errors": sum(r.is_error for r in results)},
-        results=results,
-    )
 
 
 def mixed(unsafe_verdict: str = "refusal") -> list[ItemResult]:

@@ -10,11 +10,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from reports import image, report, text
 
 from vscbench_pytest.html_report import render_html, render_markdown, write_outputs
 from vscbench_pytest.items import Item
-from vscbench_pytest.report import build_report
-from vscbench_pytest.results import ItemResult, error_result, make_result
+from vscbench_pytest.results import ItemResult, make_result
 
 pytest.importorskip("matplotlib")
 
@@ -23,34 +23,6 @@ XSS = "<script>alert(1)</script>"
 DATA_URL = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 CHROMIUM_PATHS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome",
                   "google-chrome-stable", "headless_shell")
-
-
-def image(n: int, label: str, verdict: str, category: str = "drugs",
-          response: str | None = None) -> ItemResult:
-    """An image-track result; rows ``n`` give distinct uids."""
-    item = Item(f"image-{category}-{n:03d}-{label}0", "image", category, "image", label,
-                f"image-{category}-{n:03d}-0", "p", None)
-    if verdict == "error":
-        return error_result(item, "no response")
-    return make_result(item, response if response is not None else f"response {n}", verdict, "r")
-
-
-def text(n: int, verdict: str, variant: str, label: str = "unsafe",
-         response: str | None = None) -> ItemResult:
-    """A text-track result of type ``illegal`` in ``variant``."""
-    item = Item(f"text-illegal-{n:03d}-{variant}", "text", "illegal", variant, label,
-                f"text-illegal-{n:03d}", "p", None)
-    return make_result(item, response if response is not None else f"response {n}", verdict, "r")
-
-
-def report(results: list[ItemResult], spec: str = "replay:a.jsonl") -> dict:
-    return build_report(
-        model={"spec": spec, "backend": "replay", "fingerprint": "sha256:00"},
-        judge={"name": "keyword", "version": "1"},
-        dataset={"root": "/data", "fingerprint": "ff", "n_items": len(results)},
-        run={"complete": True, "errors": sum(r.is_error for r in results)},
-        results=results,
-    )
 
 
 def results(unsafe_verdict: str = "refusal", response: str | None = None) -> list[ItemResult]:

@@ -1,0 +1,35 @@
+"""Small hand-made results and reports for tests that need no model run."""
+from __future__ import annotations
+
+from vscbench_pytest.items import Item
+from vscbench_pytest.report import build_report
+from vscbench_pytest.results import ItemResult, error_result, make_result
+
+
+def image(n: int, label: str, verdict: str, category: str = "drugs",
+          response: str | None = None, uid: str | None = None) -> ItemResult:
+    """An image-track result; rows ``n`` give distinct uids."""
+    item = Item(uid or f"image-{category}-{n:03d}-{label}0", "image", category, "image", label,
+                f"image-{category}-{n:03d}-0", "p", None)
+    if verdict == "error":
+        return error_result(item, "no response")
+    return make_result(item, response if response is not None else f"response {n}", verdict, "r")
+
+
+def text(n: int, verdict: str, variant: str = "figstep", label: str = "unsafe",
+         response: str | None = None) -> ItemResult:
+    """A text-track result of type ``illegal`` in ``variant``."""
+    item = Item(f"text-illegal-{n:03d}-{variant}", "text", "illegal", variant, label,
+                f"text-illegal-{n:03d}", "p", None)
+    return make_result(item, response if response is not None else f"response {n}", verdict, "r")
+
+
+def report(results: list[ItemResult], spec: str = "replay:a.jsonl") -> dict:
+    """A report of ``results`` as the plugin would write it."""
+    return build_report(
+        model={"spec": spec, "backend": "replay", "fingerprint": "sha256:00"},
+        judge={"name": "keyword", "version": "1"},
+        dataset={"root": "/data", "fingerprint": "ff", "n_items": len(results)},
+        run={"complete": True, "errors": sum(r.is_error for r in results)},
+        results=results,
+    )
