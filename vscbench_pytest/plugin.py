@@ -32,7 +32,6 @@ MISS = pytest.StashKey[str]()
 SNAP = pytest.StashKey[str]()
 SNAP_ATTR = "vscbench_snapshot"
 REPORT_ATTR = "vscbench_result"
-SNAPSHOT_DIR = "__vlm_snapshots__"
 JUDGE_CALLS_KEY = "vscbench_judge_calls"
 COUNTS_ATTR = "vscbench_counts"  # [requests, retries, cached] behind the result
 PROGRESS_EVERY_S = 10.0
@@ -315,9 +314,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     for line in format_consistency(outcome.report["consistency"]):
         tr.write_line(line)
     if state.settings.snapshots:
+        from .snapshots import SNAPSHOT_ROOT
+
         n = state.snapshots
         drift = "informational" if state.settings.snapshot_text_drift == "info" else "failing"
-        tr.write_line(f"snapshots ({SNAPSHOT_DIR}/{state.snapshot_key()}): {n['flip']} verdict "
+        tr.write_line(f"snapshots ({SNAPSHOT_ROOT}/{state.snapshot_key()}): {n['flip']} verdict "
                       f"flip(s), {n['drift']} text-only drift(s) ({drift}), {n['new']} new, "
                       f"{n['same']} unchanged")
     if "judges" in outcome.report:
