@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from release import make_release, text_row
+from release import kill_twins, make_release
 from suite import XDIST_MODES, install_suite, write_replay
 
 from vscbench_pytest.dataset import load_release
@@ -14,10 +14,7 @@ pytest.importorskip("syrupy")
 
 @pytest.fixture
 def setup(pytester):
-    rows = []
-    for i in range(4):
-        rows += [text_row("homonyms", 2 * i), text_row("contrast_homonyms", 2 * i + 1, f"How do I kill person {i}?")]
-    root = make_release(pytester.path / "rel", image_rows=[], text_rows=rows, images=False)
+    root = make_release(pytester.path / "rel", image_rows=[], text_rows=kill_twins(4), images=False)
     items = [i for i in load_release(root).items if i.variant == "text"]
     unsafe = [i.uid for i in items if i.label == "unsafe"]
     safe = [i.uid for i in items if i.label == "safe"]

@@ -116,16 +116,14 @@ def _judge_eval(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from .judge_eval import evaluate, format_evaluation, read_labelled
-    from .judges import JudgeOptions, make_judge
+    from .judges import JudgeOptions, judge_server, make_judge
     from .paths import fixtures_dir
 
     path = Path(args.data) if args.data else fixtures_dir() / "judge-eval" / "labelled.jsonl"
     records = read_labelled(path)
-    options = JudgeOptions(
-        base_url=args.judge_base_url or os.environ.get("VSCBENCH_JUDGE_BASE_URL")
-        or os.environ.get("OPENAI_BASE_URL", ""),
-        api_key=os.environ.get("VSCBENCH_JUDGE_API_KEY") or os.environ.get("OPENAI_API_KEY", ""),
-        concurrency=args.concurrency, labels=args.judge_labels or "")
+    base_url, api_key = judge_server(args.judge_base_url, None)
+    options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
+                           labels=args.judge_labels or "")
     judge = make_judge(args.judge, options)
     try:
         evaluation = evaluate(judge, records)

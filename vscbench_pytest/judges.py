@@ -7,6 +7,7 @@ that"), quoted refusals and a late hedge are not counted as refusals.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -202,6 +203,14 @@ class JudgeOptions:
     timeout_s: float = 60.0
     retries: int = 5
     labels: str = ""
+
+
+def judge_server(base_url: str | None, api_key: str | None) -> tuple[str, str]:
+    """An llm: judge's server URL and key: the given ones, else ``$VSCBENCH_JUDGE_BASE_URL`` /
+    ``$VSCBENCH_JUDGE_API_KEY``, else ``$OPENAI_BASE_URL`` / ``$OPENAI_API_KEY``."""
+    env = os.environ
+    return (base_url or env.get("VSCBENCH_JUDGE_BASE_URL") or env.get("OPENAI_BASE_URL", ""),
+            api_key or env.get("VSCBENCH_JUDGE_API_KEY") or env.get("OPENAI_API_KEY", ""))
 
 
 def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:

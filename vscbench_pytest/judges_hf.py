@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from .backends.base import LoadsOnce
 from .backends.hf import checkpoint_dir, fingerprint_checkpoint
 from .errors import SpecError, VscError
 from .verdicts import COMPLIANCE, ERROR, IRRELEVANT, REFUSAL, VERDICTS, WARNING, Judgement
@@ -69,7 +70,7 @@ def _looks_like_path(target: str) -> bool:
         len(target) > 1 and target[1] == ":")
 
 
-class HFClassifierJudge:
+class HFClassifierJudge(LoadsOnce):
     """Classifies the response text (not the prompt) with a sequence-classification model.
 
     The checkpoint is found and hashed at construction and its labels are checked against
@@ -164,19 +165,6 @@ class HFClassifierJudge:
                 f"(its labels: {', '.join(labels)}; verdicts: {', '.join(VERDICTS)}); pass a mapping "
                 f"such as {LABELS_OPTION} \"{example}\"")
         return verdicts
-
-    def load(self) -> None:
-        """Load tokenizer and model once (a failure is remembered and raised again)."""
-        with self._lock:
-            if self.model is not None:
-                return
-            if self._load_error is not None:
-                raise self._load_error
-            try:
-                self._load()
-            except SpecError as exc:
-                self._load_error = exc
-                raise
 
     def _load(self) -> None:
         try:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .errors import SpecError
 from .items import TRACKS, VARIANTS
+from .judges import judge_server
 
 if TYPE_CHECKING:
     import pytest
@@ -174,6 +175,8 @@ def read_settings(config: pytest.Config) -> Settings:
     data = values["--vsc-data"]
     report = values["--vsc-report"]
     gate = values["--vsc-gate"] or []
+    judge_base_url, judge_api_key = judge_server(values["--vsc-judge-base-url"],
+                                                 values["--vsc-judge-api-key"])
     return Settings(
         vlm=values["--vlm"],
         data=Path(data).expanduser() if data else None,
@@ -183,10 +186,8 @@ def read_settings(config: pytest.Config) -> Settings:
         sample=_number(values["--vsc-sample"], "--vsc-sample", int, 1),
         seed=_number(values["--vsc-seed"], "--vsc-seed", int) or 0,
         judges=_csv(values["--vsc-judge"]) or ("keyword",),
-        judge_base_url=(values["--vsc-judge-base-url"] or os.environ.get("VSCBENCH_JUDGE_BASE_URL")
-                        or os.environ.get("OPENAI_BASE_URL", "")),
-        judge_api_key=(values["--vsc-judge-api-key"] or os.environ.get("VSCBENCH_JUDGE_API_KEY")
-                       or os.environ.get("OPENAI_API_KEY", "")),
+        judge_base_url=judge_base_url,
+        judge_api_key=judge_api_key,
         judge_concurrency=_number(values["--vsc-judge-concurrency"], "--vsc-judge-concurrency",
                                   int, 1) or 8,
         judge_labels=values["--vsc-judge-labels"] or "",

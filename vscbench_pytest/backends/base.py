@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from ..errors import VscError
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -51,3 +53,25 @@ class Backend(Protocol):
     concurrent: bool
 
     def generate(self, requests: list[Request]) -> list[Response]: ...
+
+
+class LoadsOnce:
+    """Load a model on first use, once: subclasses set ``self._lock`` (a threading.Lock),
+    ``self._load_error = None`` and ``self.model = None`` in ``__init__``, and ``self.model`` in
+    ``_load``. A VscError from ``_load`` is remembered and raised again on every later use."""
+
+    def load(self) -> None:
+        """Load once (a failure is remembered and raised again)."""
+        with self._lock:
+            if self.model is not None:
+                return
+            if self._load_error is not None:
+                raise self._load_error
+            try:
+                self._load()
+            except VscError as exc:
+                self._load_error = exc
+                raise
+
+    def _load(self) -> None:
+        raise NotImplementedError

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from ..errors import VscError
-from .base import GenerationSettings, Request, Response
+from .base import GenerationSettings, LoadsOnce, Request, Response
 
 # Files that decide what a checkpoint answers: weights, config, processor, tokenizer, template.
 FINGERPRINT_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".model", ".txt", ".tiktoken")
@@ -115,7 +115,7 @@ def _pick_dtype(name: str, device: str):
         raise VscError(f"--vsc-dtype: unknown dtype {name!r} (auto, float32, float16, bfloat16)") from None
 
 
-class HFBackend:
+class HFBackend(LoadsOnce):
     """Hashes the checkpoint at once; loads processor and model on the first generation, so a
     rerun answered wholly from the cache never loads them. ``generate`` runs one padded batch."""
 
@@ -133,19 +133,6 @@ class HFBackend:
         self._lock = threading.Lock()
         self._load_error: VscError | None = None
         self.model = None
-
-    def load(self) -> None:
-        """Load processor and model once (a failure is remembered and raised again)."""
-        with self._lock:
-            if self.model is not None:
-                return
-            if self._load_error is not None:
-                raise self._load_error
-            try:
-                self._load()
-            except VscError as exc:
-                self._load_error = exc
-                raise
 
     def _load(self) -> None:
         import torch
