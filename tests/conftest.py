@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "hardening"]
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(

@@ -33,3 +33,26 @@ def report(results: list[ItemResult], spec: str = "replay:a.jsonl") -> dict:
         run={"complete": True, "errors": sum(r.is_error for r in results)},
         results=results,
     )
+
+
+def full_report() -> dict:
+    """A report with every section the plugin writes: both tracks, an error item, a text
+    query that flips between forms (``consistency``), two judges (``judges``) and ``gate``."""
+    from dataclasses import replace
+
+    from vscbench_pytest.agreement import judge_section
+    from vscbench_pytest.consistency import consistency
+
+    results = [image(0, "safe", "compliance"), image(0, "unsafe", "refusal"),
+               image(1, "safe", "refusal"), image(1, "unsafe", "compliance"),
+               image(2, "unsafe", "error"),
+               text(0, "refusal", "text"), text(0, "compliance", "figstep"),
+               text(0, "warning", "search"), text(1, "compliance", "text", label="safe")]
+    results = [replace(r, verdicts={
+        "keyword": r.verdict, "vscbench-sm": "refusal" if r.variant == "figstep" else r.verdict,
+    }) for r in results]
+    data = report(results)
+    data["consistency"] = consistency(results)
+    data["judges"] = judge_section(results, ["keyword", "vscbench-sm"])
+    data["gate"] = {"rules": ["all:sra_u>=0.5"], "passed": True, "failures": []}
+    return data

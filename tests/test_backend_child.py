@@ -5,10 +5,11 @@ project's HTTP server.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
-from functools import partial
+from dataclasses import asdict
 
 import pytest
 
@@ -22,13 +23,17 @@ from vscbench_pytest.errors import VscError  # noqa: E402
 from vscbench_pytest.fake_server import FakeServer  # noqa: E402
 
 
+FACTORY = "vscbench_pytest.backends.openai_api:backend_from_json"
+
+
 def api(server: FakeServer, **kw) -> ApiSettings:
     return ApiSettings(server.base_url, "sk-child-test", **{"timeout_s": 5.0, "backoff_s": 0.01, **kw})
 
 
 def child(settings: ApiSettings, concurrency: int = 4) -> ChildBackend:
-    factory = partial(OpenAIBackend, "openai:fake", "fake", settings, GenerationSettings(max_new_tokens=16))
-    return ChildBackend(factory, spec="openai:fake", kind="openai", fingerprint="fp",
+    arguments = {"spec": "openai:fake", "model": "fake", "api": asdict(settings),
+                 "settings": asdict(GenerationSettings(max_new_tokens=16))}
+    return ChildBackend(FACTORY, arguments, spec="openai:fake", kind="openai", fingerprint="fp",
                         concurrency=concurrency).ready()
 
 
@@ -74,14 +79,16 @@ def test_missing_server_is_reported_before_any_process_starts():
 
 
 def test_a_backend_that_cannot_start_in_the_child_is_a_clear_error():
-    factory = partial(OpenAIBackend, "openai:fake", "fake", ApiSettings("", ""), GenerationSettings())
-    backend = ChildBackend(factory, spec="openai:fake", kind="openai", fingerprint="fp", concurrency=2)
+    arguments = {"spec": "openai:fake", "model": "fake", "api": asdict(ApiSettings("", "")),
+                 "settings": asdict(GenerationSettings())}
+    backend = ChildBackend(FACTORY, arguments, spec="openai:fake", kind="openai", fingerprint="fp", concurrency=2)
     with pytest.raises(VscError, match=r"^--vlm openai:fake: no server"):
         backend.ready()
     with pytest.raises(VscError, match="could not start"):
         backend.generate([Request("a", "Hello")])
 
 
+@pytest.mark.hardening("fault")
 def test_a_child_killed_midway_turns_what_it_owed_into_errors():
     with FakeServer(latency_s=3.0) as server:
         backend = child(api(server, timeout_s=10.0))
@@ -104,8 +111,35 @@ def broken_factory():
 
 
 def test_an_unexpected_start_up_failure_names_the_spec_and_the_exception():
-    backend = ChildBackend(broken_factory, spec="openai:fake", kind="openai", fingerprint="fp",
+    backend = ChildBackend("test_backend_child:broken_factory", {}, spec="openai:fake", kind="openai", fingerprint="fp",
                            concurrency=2)
     with pytest.raises(VscError, match=r"^--vlm openai:fake: cannot start the backend: "
                                        r"RuntimeError: no such device$"):
         backend.ready()
+
+
+def test_images_cross_the_pipe_as_json_pixels():
+    from PIL import Image
+
+    from vscbench_pytest.backends.child import request_from_json, request_to_json
+
+    image = Image.new("RGB", (5, 3), (10, 200, 30))
+    image.putpixel((4, 2), (1, 2, 3))
+    message = json.loads(json.dumps(request_to_json(7, Request("u", "What is this?", image))))
+    number, back = request_from_json(message)
+    assert number == 7 and back.uid == "u" and back.prompt == "What is this?"
+    assert back.image.size == (5, 3) and back.image.tobytes() == image.tobytes()
+
+
+@pytest.mark.hardening("fault")
+def test_a_child_that_answers_garbage_fails_its_requests_not_the_run(tmp_path):
+    with FakeServer() as server:
+        backend = child(api(server))
+        try:
+            backend._conn._out.write("not json\n")  # the child reads a line it cannot parse and stops
+            backend._conn._out.flush()
+            assert exits_soon(backend)
+            response = backend.generate([Request("a", "Hello")])[0]
+        finally:
+            backend.close()
+    assert response.text is None and "backend process" in response.error

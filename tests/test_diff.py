@@ -245,6 +245,7 @@ def test_long_flip_lists_are_cut() -> None:
     assert "- ... and 10 more" in format_diff(diff, "markdown")
 
 
+@pytest.mark.hardening("untrusted content")
 def test_markdown_escaping() -> None:
     assert escape_markdown("a|b\nc\r\nd") == "a\\|b<br>c<br>d"
     assert escape_markdown("a\\|b") == "a\\\\\\|b"  # a backslash cannot undo the escape

@@ -106,14 +106,17 @@ class FullDiskCache(ResponseCache):
         raise sqlite3.OperationalError("database or disk is full")
 
 
-def test_an_item_whose_response_cannot_be_stored_is_an_error_not_a_hang(tmp_path):
+def test_a_cache_that_cannot_store_costs_no_response_and_says_so(tmp_path):
     order = items(tmp_path)
     for concurrent in (False, True):
         cache = FullDiskCache(tmp_path / f"full-{concurrent}.sqlite", run="r1")
-        eng = Engine(CountingBackend(concurrent=concurrent), KeywordJudge(), order, cache,
-                     settings_key={"n": 1}).start()
+        backend = CountingBackend(concurrent=concurrent)
+        eng = Engine(backend, KeywordJudge(), order, cache, settings_key={"n": 1}).start()
         try:
             results = [eng.result(item)[0] for item in order]
         finally:
             eng.close()
-        assert all(r.is_error and "database or disk is full" in r.reason for r in results)
+        assert not any(r.is_error for r in results)  # every response was scored
+        assert all(r.response.startswith("Sure.") for r in results)
+        assert "database or disk is full" in eng.cache_problem
+        assert "scored but not cached" in eng.cache_problem

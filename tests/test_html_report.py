@@ -81,6 +81,7 @@ def test_page_embeds_png_plots_that_decode(one: dict) -> None:
             assert "Software" not in img.info
 
 
+@pytest.mark.hardening("untrusted content")
 def test_every_report_string_is_escaped(one: dict) -> None:
     page = render_html([one])
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -136,6 +137,7 @@ def test_item_table_and_filter(one: dict) -> None:
     assert 'id="item-filter"' in page
 
 
+@pytest.mark.hardening("untrusted content")
 def test_markdown_summary_escapes_pipes_and_newlines(one: dict, two: list[dict]) -> None:
     tricky = report(results(), spec="hf:a|b\nc")
     md = render_markdown([tricky])

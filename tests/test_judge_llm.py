@@ -49,11 +49,13 @@ def test_parse_accepts_only_the_json_object_we_asked_for(answer):
     "CLASS: refusal", "0_SAFE", "The verdict is refusal.", "refusal",
     '{"verdict": "refusal", "reason": "x"}', '{"verdict": "safe"}', '{"class": "refusal"}',
     '{"verdict": "refusal"} {"verdict": "compliance"}', '["refusal"]', '{"verdict": 1}', ""])
+@pytest.mark.hardening("untrusted content")
 def test_parse_rejects_everything_else(answer):
     with pytest.raises(ValueError):
         parse_answer(answer)
 
 
+@pytest.mark.hardening("untrusted content")
 @pytest.mark.parametrize("response", list(INJECTED))
 def test_the_response_is_fenced_whole_by_a_marker_it_does_not_contain(response):
     fence = fence_for(response)
@@ -71,6 +73,7 @@ def judge(server: FakeServer, retries: int = 2, **kw) -> LLMJudge:
     return LLMJudge("fake-judge", ApiSettings(server.base_url, SECRET, 5.0, retries, 0.01), **kw)
 
 
+@pytest.mark.hardening("untrusted content")
 def test_injected_text_in_a_response_does_not_choose_its_verdict():
     with FakeServer() as server:
         llm = judge(server)

@@ -7,6 +7,8 @@ from suite import install_suite, load_json
 
 from vscbench_pytest.dataset import IMAGE_COLUMNS, IMAGE_DIR, IMAGE_SHEET, TEXT_DIR
 
+pytestmark = pytest.mark.hardening("bad input")
+
 
 def run(pytester, *args):
     install_suite(pytester)

@@ -72,6 +72,7 @@ def test_two_workers_generate_each_input_once(pytester, server):
     assert comparable(load_json(plain_path)) == comparable(report)
 
 
+@pytest.mark.hardening("fault")
 def test_faults_end_scored_or_error_and_retries_are_reported(pytester):
     faults = Faults(error_500=0.2, error_429=0.1, slow=0.03, malformed=0.03, drop=0.03, slow_s=1.0)
     with FakeServer(faults=faults) as srv:
@@ -85,6 +86,7 @@ def test_faults_end_scored_or_error_and_retries_are_reported(pytester):
     result.stdout.fnmatch_lines(["*requests: *, retries: *"])
 
 
+@pytest.mark.hardening("fault")
 def test_unreachable_server_makes_every_input_an_error(pytester):
     install_suite(pytester)
     path = pytester.path / "r.json"
@@ -97,6 +99,7 @@ def test_unreachable_server_makes_every_input_an_error(pytester):
     assert "APIConnectionError from http://127.0.0.1:9/v1" in report["items"][0]["reason"]
 
 
+@pytest.mark.hardening("fault")
 def test_killed_run_resumes_where_it_stopped(tmp_path):
     with FakeServer(latency_s=0.05) as srv:
         cache = tmp_path / "cache.sqlite"

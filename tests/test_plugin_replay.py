@@ -191,7 +191,11 @@ def pytest_runtest_setup(item):
     data = load_json(report)
     assert data["run"]["complete"] is False
     assert "the session was interrupted" in data["run"]["problems"]
-    assert [i["uid"] for i in data["items"]] == sorted(i.uid for i in items[:10])
+    assert [i["uid"] for i in data["items"]] == sorted(i.uid for i in items)  # none lost
+    not_run = {i["uid"] for i in data["items"] if i["reason"] == "the session was interrupted before it ran"}
+    assert not_run == {i.uid for i in items[10:]}
+    assert all(i["verdict"] == "error" for i in data["items"] if i["uid"] in not_run)
+    assert data["run"]["missing"] == sorted(not_run)
     assert data["gate"]["passed"] is False
 
 

@@ -55,13 +55,20 @@ def response_key(backend: str, model: str, prompt: str, image_sha: str, settings
 
 
 def _pid_alive(pid: int) -> bool:
+    """True while process ``pid`` runs. A killed process that nobody has reaped yet (a zombie:
+    a crashed xdist worker) is dead: its claims must pass to the living."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            state = handle.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc here: kill() is all we can know
+    return state not in (b"Z", b"X")
 
 
 @dataclass(frozen=True)

@@ -190,8 +190,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _input_paths(args: argparse.Namespace) -> list[str]:
+    """The files and folders named on the command line, in argument order."""
+    paths = []
+    for name in ("report", "reports", "a", "b", "root", "data", "path"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            paths.append(value)
+        elif isinstance(value, list):
+            paths += value
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``vscbench`` console script."""
+    for stream in (sys.stdout, sys.stderr):  # report text may hold a lone surrogate: show it escaped
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -199,8 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vscbench: {exc}", file=sys.stderr)
         return 2
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        where = getattr(args, "report", None) or getattr(args, "root", None) or ""
-        print(f"vscbench: {where}: malformed input ({type(exc).__name__}: {exc})", file=sys.stderr)
+        # read_report validates, so this is a gap in that check: name every file involved
+        print(f"vscbench: {', '.join(_input_paths(args)) or 'input'}: malformed input "
+              f"({type(exc).__name__}: {exc})", file=sys.stderr)
         return 2
 
 

@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import DatasetError
 from .items import (
@@ -65,6 +66,7 @@ class Dataset:
     items: list[Item]
     skipped: list[SkippedRow] = field(default_factory=list)
     fingerprint: str = ""
+    duplicates: list[str] = field(default_factory=list)  # rows that repeat an earlier row (both run)
 
 
 def _cell(value: object) -> str:
@@ -73,12 +75,19 @@ def _cell(value: object) -> str:
 
 def read_sheet(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows of the first worksheet as dicts keyed by header; checks the required columns."""
-    import openpyxl
-
+    if path.is_dir():
+        raise DatasetError(f"cannot read sheet {path}: it is a folder, not a workbook")
     if not path.is_file():
         raise DatasetError(f"missing sheet {path}")
+    with path.open("rb") as handle:  # ours to close, whatever openpyxl makes of the file
+        return _read_rows(handle, path, required)
+
+
+def _read_rows(handle: BinaryIO, path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
+    import openpyxl
+
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise DatasetError(f"cannot read sheet {path}: {exc}") from exc
     try:
@@ -92,30 +101,40 @@ def read_sheet(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
             )
         index = {name: header.index(name) for name in required}
         records = []
-        for values in rows:
+        for values in rows:  # read-only mode parses the sheet's XML here, row by row
             values = tuple(values) + (None,) * (len(header) - len(values))
             records.append({name: _cell(values[i]) for name, i in index.items()})
         return records
+    except DatasetError:
+        raise
+    except Exception as exc:  # damaged XML inside the workbook, found while reading rows
+        raise DatasetError(f"cannot read sheet {path}: {type(exc).__name__}: {exc}") from None
     finally:
         workbook.close()
 
 
 def _sheet_records(
-    root: Path, sheet: str, columns: tuple[str, ...], image_dir: str
+    root: Path, sheet: str, columns: tuple[str, ...], image_dir: str, duplicates: list[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(0-based data row, record) for each non-blank row; the image folder must exist."""
+    """(0-based data row, record) for each non-blank row; the image folder must exist.
+    A row equal to an earlier one still runs (its uid differs) and is noted in ``duplicates``."""
     rows = read_sheet(root / sheet, columns)
     if not (root / image_dir).is_dir():
         raise DatasetError(f"missing image folder {root / image_dir} (its files are named in {sheet})")
+    first: dict[tuple[str, ...], int] = {}
     for row, record in enumerate(rows):
         if any(record.values()):
+            values = tuple(record.values())
+            if values in first:
+                duplicates.append(f"{sheet} row {row + 2} repeats row {first[values] + 2} (both run)")
+            first.setdefault(values, row)
             yield row, record
 
 
-def _image_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
+def _image_items(root: Path, skipped: list[SkippedRow], duplicates: list[str]) -> list[Item]:
     image_root = root / IMAGE_DIR
     items: list[Item] = []
-    for row, record in _sheet_records(root, IMAGE_SHEET, IMAGE_COLUMNS, IMAGE_DIR):
+    for row, record in _sheet_records(root, IMAGE_SHEET, IMAGE_COLUMNS, IMAGE_DIR, duplicates):
         source = f"{IMAGE_SHEET} row {row + 2}"
         if not record["Category"]:
             skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Category"))
@@ -142,10 +161,10 @@ def _image_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
     return items
 
 
-def _text_items(root: Path, skipped: list[SkippedRow]) -> list[Item]:
+def _text_items(root: Path, skipped: list[SkippedRow], duplicates: list[str]) -> list[Item]:
     text_root = root / TEXT_DIR
     items: list[Item] = []
-    for row, record in _sheet_records(root, TEXT_SHEET, TEXT_COLUMNS, TEXT_DIR):
+    for row, record in _sheet_records(root, TEXT_SHEET, TEXT_COLUMNS, TEXT_DIR, duplicates):
         if not record["type"]:
             skipped.append(SkippedRow(TEXT_SHEET, row + 2, "empty type"))
             continue
@@ -206,14 +225,16 @@ def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text")) -> Dat
             f"(expected {' and '.join(sheets[t] for t in tracks)})"
         )
     skipped: list[SkippedRow] = []
+    duplicates: list[str] = []
     items: list[Item] = []
     if "image" in tracks:
-        items += _image_items(root, skipped)
+        items += _image_items(root, skipped, duplicates)
     if "text" in tracks:
-        items += _text_items(root, skipped)
+        items += _text_items(root, skipped, duplicates)
     return Dataset(
         root=root,
         items=items,
         skipped=skipped,
         fingerprint=fingerprint_files([root / sheets[t] for t in tracks]),
+        duplicates=duplicates,
     )

@@ -8,6 +8,7 @@ is generated twice; a test whose item another process claimed waits for that row
 """
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -76,6 +77,7 @@ class Engine:
         self._waiting: dict[str, list[Item]] = {}  # key -> items waiting on the same content
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.cache_problem: str | None = None  # why the cache stopped storing, if it did
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -137,7 +139,7 @@ class Engine:
             if stored is not None:
                 self._settle_key(key, item, _from_cache(stored))
                 return None
-            if not self.cache.claim(key):
+            if not self._claim(key, item):
                 self._elsewhere.add(key)  # another process produces it; answer() waits for it
                 return None
         try:
@@ -147,11 +149,33 @@ class Engine:
             return None
         return key, Request(uid=item.uid, prompt=item.prompt, image=image)
 
+    def _cache_failed(self, item: Item, exc: BaseException) -> None:
+        with self._lock:
+            self.cache_problem = self.cache_problem or (
+                f"the response cache {self.cache.path} stopped storing responses "
+                f"({type(exc).__name__}: {exc}); from {item.uid} on, responses were scored "
+                f"but not cached")
+
+    def _claim(self, key: str, item: Item) -> bool:
+        """Claim ``key`` for this process; with a cache that cannot be written, just produce it."""
+        if self.cache_problem is not None:
+            return True
+        try:
+            return self.cache.claim(key)
+        except (OSError, sqlite3.Error) as exc:
+            self._cache_failed(item, exc)
+            return True
+
     def _store(self, item: Item, key: str, response: Response) -> None:
-        if self.cache is not None:
-            self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
-                           uid=item.uid, text=response.text, error=response.error,
-                           attempts=response.attempts)
+        """Cache the response, then hand it on; a cache that cannot store it (a full or
+        read-only disk) never costs the response: the item is still answered and scored."""
+        if self.cache is not None and self.cache_problem is None:
+            try:
+                self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
+                               uid=item.uid, text=response.text, error=response.error,
+                               attempts=response.attempts)
+            except (OSError, sqlite3.Error) as exc:
+                self._cache_failed(item, exc)
         self._settle_key(key, item, Answer(response))
 
     def _fail(self, items: list[Item], exc: BaseException) -> None:

@@ -3,10 +3,12 @@
 It answers ``POST /v1/chat/completions`` with a refusal when the prompt contains a harmful
 word and a short helpful answer otherwise; to an LLM-judge prompt (``judges_llm``) it answers
 as a judge (the verdict JSON for the fenced response, by the keyword rules, or sometimes prose
-with ``judge_prose``). It counts every request, and can fail on purpose:
-HTTP 500, HTTP 429 with ``Retry-After``, a response slower than the client's timeout,
-malformed JSON, or a dropped connection. Faults are drawn from a hash of the seed, the request
-body and how often that body was seen, so a run is reproducible and a retry is a fresh draw.
+with ``judge_prose``). It counts every request and the ``Authorization`` headers it saw (as
+digests, see ``auth_digest``: never the key), and can fail on purpose: HTTP 500, HTTP 429 with
+``Retry-After``, a response slower than the client's timeout, malformed JSON, a dropped
+connection, or HTTP 401 whose message echoes the key presented, as real APIs do. Faults are
+drawn from a hash of the seed, the request body and how often that body was seen, so a run is
+reproducible and a retry is a fresh draw.
 
     python -m vscbench_pytest.fake_server --port 8123 --latency 0.1 --fail-500 0.2
 """
@@ -46,6 +48,7 @@ class Faults:
     slow_s: float = 2.0
     seed: int = 0
     judge_prose: float = 0.0  # share of judge answers given as prose instead of JSON
+    unauthorized: float = 0.0  # share answered 401 "Incorrect API key provided: <the key>"
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Stats:
     judge_requests: int = 0
     by_prompt: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
+    auth: Counter = field(default_factory=Counter)  # auth_digest(Authorization header) -> requests
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -85,6 +89,15 @@ def judge_reply(prompt: str) -> str | None:
 
     verdict = KeywordJudge().judge(query, response).verdict
     return json.dumps({"verdict": verdict if verdict != "error" else "irrelevant"})
+
+
+def auth_digest(header: str | None) -> str:
+    """How ``Stats.auth`` names an ``Authorization`` header value ("" when there was none)."""
+    return hashlib.sha256(header.encode()).hexdigest()[:16] if header else ""
+
+
+def _bearer(header: str | None) -> str:
+    return (header or "").removeprefix("Bearer ").strip()
 
 
 def _draw(faults: Faults, body: bytes, seen: int) -> float:
@@ -144,6 +157,7 @@ class FakeServer:
         with self.stats.lock:
             self.stats.requests += 1
             self.stats.by_prompt[prompt] += 1
+            self.stats.auth[auth_digest(handler.headers.get("Authorization"))] += 1
             seen = self._seen[raw]
             self._seen[raw] += 1
         f = self.faults
@@ -151,7 +165,8 @@ class FakeServer:
         if self.latency_s:
             time.sleep(self.latency_s)
         for name, share in (("500", f.error_500), ("429", f.error_429), ("slow", f.slow),
-                            ("malformed", f.malformed), ("drop", f.drop)):
+                            ("malformed", f.malformed), ("drop", f.drop),
+                            ("401", f.unauthorized)):
             if draw < share:
                 with self.stats.lock:
                     self.stats.faults[name] += 1
@@ -182,6 +197,13 @@ class FakeServer:
         elif name == "slow":
             time.sleep(self.faults.slow_s)
             handler._send(200, b"{}")
+        elif name == "401":
+            key = _bearer(handler.headers.get("Authorization"))
+            message = (f"Incorrect API key provided: {key}. You can find your API key at "
+                       "https://example.invalid/api-keys.")
+            handler._send(401, json.dumps({"error": {
+                "message": message, "type": "invalid_request_error", "param": None,
+                "code": "invalid_api_key"}}).encode())
         elif name == "malformed":
             handler._send(200, b'{"choices": [ this is not json')
         else:
@@ -214,10 +236,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--slow", type=float, default=0.0)
     parser.add_argument("--malformed", type=float, default=0.0)
     parser.add_argument("--drop", type=float, default=0.0)
+    parser.add_argument("--unauthorized", type=float, default=0.0,
+                        help="share of requests answered 401, the message echoing the key")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--count-file", help="write the request count here after every second")
     args = parser.parse_args(argv)
-    faults = Faults(args.fail_500, args.fail_429, args.slow, args.malformed, args.drop, seed=args.seed)
+    faults = Faults(args.fail_500, args.fail_429, args.slow, args.malformed, args.drop,
+                    seed=args.seed, unauthorized=args.unauthorized)
     server = FakeServer(args.port, args.latency, faults).start()
     print(server.base_url, flush=True)
     try:

@@ -59,9 +59,16 @@ img { display: block; margin: 0.5em 0 1em; }
 """
 
 
+def _text(value: object) -> str:
+    """``value`` as a string that encodes as UTF-8: a lone surrogate (a report may hold one in
+    a response) is shown as its ``\\udxxx`` escape."""
+    text = "" if value is None else str(value)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _e(value: object) -> str:
     """``value`` as text safe anywhere in HTML (element content or a quoted attribute)."""
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(_text(value), quote=True)
 
 
 def _check(reports: list[dict], names: list[str] | None) -> list[str]:
@@ -107,7 +114,7 @@ def _misses(bucket: dict) -> tuple[int, int]:
 
 def _mpl_text(text: str) -> str:
     """Text for a matplotlib label: ``$`` would start mathtext."""
-    return text.replace("$", r"\$")
+    return _text(text).replace("$", r"\$")
 
 
 def _png(fig) -> str:
@@ -383,7 +390,7 @@ def render_html(reports: list[dict], names: list[str] | None = None) -> str:
 
 def _md(value: object) -> str:
     """Report text safe in a GitHub Markdown table cell: no raw HTML, ``|`` and newlines escaped."""
-    return escape_markdown(html.escape("" if value is None else str(value), quote=False))
+    return escape_markdown(html.escape(_text(value), quote=False))
 
 
 def render_markdown(reports: list[dict], names: list[str] | None = None) -> str:

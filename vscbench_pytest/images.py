@@ -11,6 +11,8 @@ from .render import RENDER_VERSION, render_figstep, render_typography
 if TYPE_CHECKING:
     from PIL import Image
 
+MAX_PIXELS = 40_000_000  # far above any benchmark photo; a bigger one would take GBs to decode
+
 
 def resolve_inside_root(source: ImageSource) -> Path:
     """The image path, resolved; an ItemError when it leaves the release root."""
@@ -21,21 +23,36 @@ def resolve_inside_root(source: ImageSource) -> Path:
     return path
 
 
+def _file_to_read(source: ImageSource) -> Path | None:
+    """The image file to decode, or None when the image is rendered from the sheet's text;
+    an ItemError when there is neither (no name, a missing file, a folder)."""
+    if not source.name:
+        if source.render:
+            return None
+        raise ItemError("the sheet names no image file")
+    path = resolve_inside_root(source)
+    if path.is_file():
+        return path
+    if path.exists():
+        raise ItemError(f"image {path} is not a file")
+    if source.render:
+        return None
+    raise ItemError(f"missing image {path}")
+
+
 def load_image(source: ImageSource) -> Image.Image:
     """Decode the image (or render it from the sheet's text when the file is absent)."""
     from PIL import Image, UnidentifiedImageError
 
-    if not source.name:
-        if source.render:
-            return _render(source)
-        raise ItemError("the sheet names no image file")
-    path = resolve_inside_root(source)
-    if not path.exists():
-        if source.render:
-            return _render(source)
-        raise ItemError(f"missing image {path}")
+    path = _file_to_read(source)
+    if path is None:
+        return _render(source)
     try:
         with Image.open(path) as image:
+            width, height = image.size
+            if width * height > MAX_PIXELS:  # checked from the header, before decoding
+                raise ItemError(f"image {path} is {width} x {height} pixels, more than the "
+                                f"{MAX_PIXELS:,} allowed (a decompression bomb?)")
             image.load()
             return image.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
@@ -49,12 +66,13 @@ def _render(source: ImageSource) -> Image.Image:
 
 
 def image_digest(source: ImageSource) -> str:
-    """sha256 of the image file's bytes, or of the text it is rendered from when absent."""
+    """sha256 of the image file's bytes, or of the text it is rendered from when absent; an
+    ItemError when there is neither (so two different missing files never share a key)."""
     import hashlib
 
     digest = hashlib.sha256()
-    path = resolve_inside_root(source) if source.name else None
-    if path is not None and path.is_file():
+    path = _file_to_read(source)
+    if path is not None:
         with path.open("rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from .errors import SpecError, VscError
@@ -198,7 +198,7 @@ class JudgeOptions:
     """What ``llm:`` and ``hf:`` judges need besides their name."""
 
     base_url: str = ""
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)  # never shown
     concurrency: int = 8
     timeout_s: float = 60.0
     retries: int = 5

@@ -175,8 +175,10 @@ class HFClassifierJudge(LoadsOnce):
             raise self._fail(f"needs torch and transformers ({exc})") from None
         hf_logging.disable_progress_bar()
         try:
-            tokenizer = AutoTokenizer.from_pretrained(self.folder)
-            model = AutoModelForSequenceClassification.from_pretrained(self.folder)
+            # no checkpoint code runs and no pickled .bin weights are read
+            tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                self.folder, use_safetensors=True, trust_remote_code=False)
             model = model.to(self.device).eval()
         except Exception as exc:
             raise self._fail(f"cannot load {self.folder} ({type(exc).__name__}: {exc})") from None

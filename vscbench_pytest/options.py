@@ -70,6 +70,8 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-refresh", None, {"action": "store_true"}, "ask the model again for every input and "
      "overwrite the cached responses"),
     ("--vsc-dtype", "vsc_dtype", {}, "dtype for hf: models: auto, float32, float16, bfloat16"),
+    ("--vlm-trust-remote-code", None, {"action": "store_true"}, "let an hf: checkpoint run its own "
+     "Python code (transformers' trust_remote_code); off unless given here, never from an ini file"),
 ]
 
 
@@ -97,7 +99,7 @@ class Settings:
     seed: int
     judges: tuple[str, ...]
     judge_base_url: str
-    judge_api_key: str
+    judge_api_key: str = field(repr=False)  # never shown, e.g. by pytest -l
     judge_concurrency: int
     judge_labels: str
     report: Path | None
@@ -122,6 +124,7 @@ class Settings:
     cache: Path | None
     no_cache: bool
     refresh: bool
+    trust_remote_code: bool = False
     rootdir: Path = field(default=Path("."))
 
 
@@ -216,6 +219,7 @@ def read_settings(config: pytest.Config) -> Settings:
         cache=Path(values["--vsc-cache"]).expanduser() if values["--vsc-cache"] else None,
         no_cache=bool(values["--vsc-no-cache"]),
         refresh=bool(values["--vsc-refresh"]),
+        trust_remote_code=bool(values["--vlm-trust-remote-code"]),
         rootdir=Path(config.rootpath),
     )
 

@@ -36,6 +36,7 @@ JUDGE_CALLS_KEY = "vscbench_judge_calls"
 COUNTS_ATTR = "vscbench_counts"  # [requests, retries, cached] behind the result
 PROGRESS_EVERY_S = 10.0
 EXPECTED_KEY = "vscbench_expected"
+NOTICES_KEY = "vscbench_notices"
 NO_MODEL = (
     "no model chosen: run `pytest --vlm=tiny-llava` (bundled), `--vlm=hf:<id-or-path>`, "
     "`--vlm=replay:<file.jsonl>` or an alias such as `--vlm=llava` (see README)"
@@ -93,6 +94,12 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         if state.active and state.settings.no_cache:
             state.cache_path = Path(tempfile.mkdtemp(prefix="vscbench-")) / "cache.sqlite"
+        if state.active and not config.option.collectonly:
+            try:
+                state.check_outputs()
+            except VscError as exc:
+                state.close()
+                raise pytest.UsageError(str(exc)) from None
         config.pluginmanager.register(ControllerHooks(state, config), "vscbench-controller")
 
 
@@ -181,6 +188,8 @@ def vsc_engine(request: pytest.FixtureRequest):
                     backend_error=error, others=state.judges[1:])
     yield engine.start()
     engine.close()
+    if engine.cache_problem:
+        state.notices.append(engine.cache_problem)
     if cache is not None:
         cache.close()  # the engine keeps none for a replay backend; judges may have used it
 
@@ -270,6 +279,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput[EXPECTED_KEY] = json.dumps(sorted(state.expected))
         config.workeroutput[JUDGE_CALLS_KEY] = state.judge_calls()
+        config.workeroutput[NOTICES_KEY] = json.dumps(state.notices)
         return
     if not state.active or config.option.collectonly:
         return
@@ -277,7 +287,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     try:
         outcome = state.finish(interrupted=interrupted)
     except OSError as exc:
-        state.problems.append(f"cannot write the report: {exc}")
+        state.problems.append(f"cannot write the report to {state.report_path()}: {exc} (the "
+                              f"responses are in the cache: a rerun writes it without model calls)")
         outcome = state.finish(interrupted=interrupted, write=False)
     if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -294,6 +305,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line(f"vscbench: {len(dataset.skipped)} row(s) left out of {dataset.root}:")
         for row in dataset.skipped:
             tr.write_line(f"  {row}")
+    for line in dataset.duplicates:
+        tr.write_line(f"vscbench: {line}")
+    for notice in sorted(set(state.notices)):
+        tr.write_line(f"vscbench: {notice}", yellow=True)
     if config.option.collectonly:
         counts = {t: len(state.items_for(t)) for t in ("image", "text")}
         tr.write_line(f"vscbench: {counts['image']} image-centric and {counts['text']} "
@@ -383,5 +398,6 @@ class ControllerHooks:
         if EXPECTED_KEY in output:
             self.state.expected |= set(json.loads(output[EXPECTED_KEY]))
             self.state.counts["judge_requests"] += int(output.get(JUDGE_CALLS_KEY, 0))
+            self.state.notices += json.loads(output.get(NOTICES_KEY, "[]"))
         else:
             self.state.problems.append(f"xdist worker {name} went down without reporting ({error})")

@@ -5,6 +5,7 @@ No pytest import: ``plugin.py`` feeds it from hooks; the controller alone calls 
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -25,7 +26,7 @@ from .judges import JudgeOptions, make_judges
 from .options import Settings
 from .paths import bundled_data
 from .report import build_report, default_report_path, model_key, read_report, write_report
-from .results import ItemResult
+from .results import ItemResult, error_result
 from .selection import select
 
 
@@ -46,7 +47,8 @@ class VscState:
     started: float = field(default_factory=time.time)
     results: dict[str, ItemResult] = field(default_factory=dict)
     expected: set[str] = field(default_factory=set)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the run is incomplete: the gate fails
+    notices: list[str] = field(default_factory=list)  # worth knowing; the scores are whole
     workers: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=lambda: {"requests": 0, "retries": 0, "cached": 0,
                                                              "judge_requests": 0})
@@ -91,11 +93,23 @@ class VscState:
 
     def validate(self) -> None:
         """Load the sheets and read a replay file now, so bad input stops the run at once."""
+        if not self.dataset.items:
+            skipped = self.dataset.skipped
+            why = (f"; all {len(skipped)} row(s) were left out: "
+                   + "; ".join(str(row) for row in skipped[:5]) + ("; ..." if len(skipped) > 5 else "")
+                   if skipped else "")
+            raise VscError(f"--vsc-data: the sheets under {self.dataset.root} hold no inputs{why}")
         self.selected()
         if self.spec is not None and self.spec.kind == "replay":
             from .backends.replay import read_replay
 
-            read_replay(Path(self.spec.target).expanduser())
+            path = Path(self.spec.target).expanduser()
+            known = {item.uid for item in self.dataset.items}
+            unknown = sorted(set(read_replay(path)) - known)
+            if unknown:
+                shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+                self.notices.append(f"the replay file {path} has {len(unknown)} uid(s) that are "
+                                    f"not inputs of {self.dataset.root}: {shown}")
 
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
@@ -103,7 +117,8 @@ class VscState:
     def generation(self, cpu_threads: int | None = None, worker_index: int | None = None
                    ) -> GenerationSettings:
         s = self.settings
-        return GenerationSettings(s.max_new_tokens, s.device, s.dtype, cpu_threads, worker_index)
+        return GenerationSettings(s.max_new_tokens, s.device, s.dtype, cpu_threads, worker_index,
+                                  s.trust_remote_code)
 
     def api(self) -> ApiSettings:
         s = self.settings
@@ -116,6 +131,23 @@ class VscState:
         if self.spec is not None and self.spec.kind == "hf":
             key.update(device=s.device, dtype=s.dtype)
         return key
+
+    def report_path(self) -> Path:
+        assert self.spec is not None
+        return self.settings.report or default_report_path(self.spec.spec, self.settings.rootdir)
+
+    def check_outputs(self) -> None:
+        """Stop before any model call when the report or the cache cannot be written there."""
+        path = self.report_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as exc:
+            raise VscError(f"--vsc-report: cannot write the report at {path}: {exc}") from None
+        if self.spec.kind != "replay" or any(hasattr(j, "use_cache") for j in self.judges):
+            self.open_cache().close()
 
     def open_cache(self) -> ResponseCache:
         """The response cache this process shares with the run's other processes."""
@@ -207,6 +239,13 @@ class VscState:
         except VscError as exc:
             return f"unknown ({exc})"
 
+    def _missing_results(self, missing: list[str], interrupted: bool) -> list[ItemResult]:
+        """An ``error`` item for each expected input whose result never arrived."""
+        why = ("the session was interrupted before it ran" if interrupted else
+               "no result reached the controller (the process running it died)")
+        by_uid = {item.uid: item for item in self.selected()}
+        return [error_result(by_uid[uid], why) for uid in missing if uid in by_uid]
+
     def finish(self, *, interrupted: bool, write: bool = True) -> Outcome:
         """Score what arrived, write the report, evaluate the gate (controller only)."""
         assert self.spec is not None
@@ -216,7 +255,7 @@ class VscState:
             problems.append(f"{len(missing)} input(s) have no result")
         if interrupted:
             problems.append("the session was interrupted")
-        results = list(self.results.values())
+        results = list(self.results.values()) + self._missing_results(missing, interrupted)
         errors = sum(1 for r in results if r.is_error)
         complete = not problems and not errors
         dataset = self.dataset
@@ -227,13 +266,15 @@ class VscState:
                    "others": [{"name": j.name, "version": j.version} for j in self.judges[1:]]},
             dataset={"root": str(dataset.root.resolve()), "fingerprint": dataset.fingerprint,
                      "n_items": len(self.expected | set(self.results)),
-                     "skipped": [str(row) for row in dataset.skipped]},
+                     "skipped": [str(row) for row in dataset.skipped],
+                     "duplicates": list(dataset.duplicates)},
             run={"started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(),
                  "duration_s": round(time.time() - self.started, 3),
                  "workers": len(self.workers), "complete": complete, "errors": errors,
                  "requests": self.counts["requests"], "retries": self.counts["retries"],
                  "cached": self.counts["cached"], "judge_requests": self.counts["judge_requests"] + self.judge_calls(),
-                 "problems": problems, "missing": missing},
+                 "problems": problems, "missing": missing,
+                 "notices": sorted(set(self.notices))},
             results=results,
         )
         report["consistency"] = consistency(results)
@@ -250,7 +291,7 @@ class VscState:
                           "failures": [f.message for f in failures]}
         path = None
         if write:
-            path = self.settings.report or default_report_path(self.spec.spec, self.settings.rootdir)
+            path = self.report_path()
             write_report(report, path)
         self.outcome = Outcome(report, path, failures)
         return self.outcome

@@ -19,6 +19,7 @@ class GenerationSettings:
     dtype: str = "auto"
     cpu_threads: int | None = None  # torch threads on CPU; None keeps torch's default
     worker_index: int | None = None  # xdist worker number: spreads workers over the GPUs
+    trust_remote_code: bool = False  # run a checkpoint's own Python code (--vlm-trust-remote-code)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Every request costs the ``openai`` client most of a millisecond of CPU. In the p
 that work shares one interpreter lock with pytest itself and with every request thread, and the
 run ends up bound by CPU rather than by the server. In a child process the client runs on
 another core, a pool of ``concurrency`` threads answers the requests, and the parent only passes
-pickled requests and responses over two pipes. The child is a plain ``python -m`` process:
+requests and responses over two pipes, as JSON lines (nothing is unpickled). The backend is
+built in the child by a factory named ``"module:function"`` from JSON arguments. The child is a plain ``python -m`` process:
 ``fork`` is unsafe in a process with threads, and ``multiprocessing``'s spawn re-runs the
 parent's main script. POSIX only (the pipes are passed by descriptor).
 
@@ -13,14 +14,17 @@ item, never a lost one.
 """
 from __future__ import annotations
 
+import base64
+import importlib
 import itertools
+import json
 import os
 import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import VscError
 from .base import Backend, Request, Response
@@ -29,37 +33,78 @@ READY = "ready"
 
 
 class _Duplex:
-    """One pipe each way, as ``multiprocessing`` connections (pickled messages)."""
+    """One pipe each way, carrying one JSON object per line (nothing is ever unpickled)."""
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
-        from multiprocessing.connection import Connection
+        self._in = os.fdopen(read_fd, "r", encoding="utf-8", newline="\n")
+        self._out = os.fdopen(write_fd, "w", encoding="utf-8", newline="\n")
 
-        self._in = Connection(read_fd, writable=False)
-        self._out = Connection(write_fd, readable=False)
+    def recv(self) -> Any:
+        line = self._in.readline()
+        if not line:
+            raise EOFError("the pipe is closed")
+        return json.loads(line)
 
-    def recv(self):
-        return self._in.recv()
-
-    def send(self, message) -> None:
-        self._out.send(message)
+    def send(self, message: Any) -> None:
+        self._out.write(json.dumps(message, ensure_ascii=True) + "\n")
+        self._out.flush()
 
     def close(self) -> None:
-        self._out.close()
-        self._in.close()
+        for stream in (self._out, self._in):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+def request_to_json(number: int, request: Request) -> dict:
+    """A request as JSON: the image as its raw pixels (mode, size, base64 bytes)."""
+    message: dict = {"n": number, "uid": request.uid, "prompt": request.prompt, "image": None}
+    if request.image is not None:
+        image = request.image
+        message["image"] = {"mode": image.mode, "size": list(image.size),
+                            "data": base64.b64encode(image.tobytes()).decode("ascii")}
+    return message
+
+
+def request_from_json(message: dict) -> tuple[int, Request]:
+    image = None
+    if message["image"] is not None:
+        from PIL import Image
+
+        spec = message["image"]
+        image = Image.frombytes(spec["mode"], tuple(spec["size"]), base64.b64decode(spec["data"]))
+    return message["n"], Request(message["uid"], message["prompt"], image)
+
+
+def response_to_json(number: int, response: Response) -> dict:
+    return {"n": number, "text": response.text, "error": response.error, "attempts": response.attempts}
+
+
+def response_from_json(message: dict) -> tuple[int, Response]:
+    return message["n"], Response(message["text"], message["error"], attempts=message["attempts"])
+
+
+def load_factory(path: str) -> Callable[..., Backend]:
+    """``"package.module:function"`` -> the function (the child imports it by name)."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _serve(conn: _Duplex) -> None:
-    """The child: build the backend, then answer (number, request) messages until None."""
+    """The child: build the backend, then answer request messages until a null one."""
     try:
-        factory, concurrency = conn.recv()
-        backend = factory()
+        start = conn.recv()
+        backend = load_factory(start["factory"])(**start["arguments"])
+        concurrency = int(start["concurrency"])
     except VscError as exc:  # its message names the option already
-        conn.send(("usage", str(exc)))
+        conn.send({"status": "usage", "detail": str(exc)})
         return
     except BaseException as exc:  # the parent reports it as the model-load failure
-        conn.send(("failed", f"cannot start the backend: {type(exc).__name__}: {exc}"))
+        conn.send({"status": "failed",
+                   "detail": f"cannot start the backend: {type(exc).__name__}: {exc}"})
         return
-    conn.send((READY, None))
+    conn.send({"status": READY, "detail": None})
     lock = threading.Lock()
 
     def answer(number: int, request: Request) -> None:
@@ -68,17 +113,17 @@ def _serve(conn: _Duplex) -> None:
         except Exception as exc:  # a backend bug must still answer this request
             response = Response(None, f"backend failed: {type(exc).__name__}: {exc}")
         with lock:
-            conn.send((number, response))
+            conn.send(response_to_json(number, response))
 
     with ThreadPoolExecutor(concurrency, thread_name_prefix="vscbench-api") as pool:
         while True:
             try:
                 message = conn.recv()
-            except (EOFError, OSError):
+            except (EOFError, OSError, ValueError):
                 break
             if message is None:
                 break
-            pool.submit(answer, *message)
+            pool.submit(answer, *request_from_json(message))
 
 
 def _start_child() -> tuple[_Duplex, subprocess.Popen]:
@@ -104,13 +149,13 @@ class ChildBackend:
     concurrent = True
     cacheable = True
 
-    def __init__(self, factory: Callable[[], Backend], *, spec: str, kind: str,
+    def __init__(self, factory: str, arguments: dict, *, spec: str, kind: str,
                  fingerprint: str, concurrency: int) -> None:
         self.spec = spec
         self.kind = kind
         self.fingerprint = fingerprint
         self._conn, self._process = _start_child()
-        self._conn.send((factory, concurrency))
+        self._conn.send({"factory": factory, "arguments": arguments, "concurrency": concurrency})
         self._send_lock = threading.Lock()
         self._pending: dict[int, Future[Response]] = {}
         self._numbers = itertools.count()
@@ -131,8 +176,9 @@ class ChildBackend:
         """Wait until the child has built its backend; a VscError says why it could not."""
         if self._ready is None:
             try:
-                status, detail = self._conn.recv()
-            except (EOFError, OSError):
+                message = self._conn.recv()
+                status, detail = message["status"], message["detail"]
+            except (EOFError, OSError, ValueError, KeyError, TypeError):
                 status, detail = "failed", f"the backend process exited (code {self._process.wait()})"
             self._ready = status == READY
             if not self._ready:
@@ -146,8 +192,8 @@ class ChildBackend:
     def _read(self) -> None:
         while True:
             try:
-                number, response = self._conn.recv()
-            except (EOFError, OSError):
+                number, response = response_from_json(self._conn.recv())
+            except (EOFError, OSError, ValueError, KeyError, TypeError):
                 break
             future = self._pending.pop(number, None)
             if future is not None:
@@ -172,7 +218,7 @@ class ChildBackend:
         self._pending[number] = future
         try:
             with self._send_lock:
-                self._conn.send((number, request))
+                self._conn.send(request_to_json(number, request))
         except (OSError, ValueError) as exc:
             self._pending.pop(number, None)
             future.set_result(Response(None, f"the backend process is gone ({exc})", attempts=0))
@@ -208,4 +254,11 @@ class ChildBackend:
 
 
 if __name__ == "__main__":
-    _serve(_Duplex(int(sys.argv[1]), int(sys.argv[2])))
+    import signal
+
+    # Ctrl-C reaches the whole process group; the parent decides how to stop and closes the pipe.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _serve(_Duplex(int(sys.argv[1]), int(sys.argv[2])))
+    except OSError:  # the parent went away (e.g. it stopped at a usage error): nothing to say
+        os._exit(0)

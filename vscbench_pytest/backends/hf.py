@@ -146,8 +146,11 @@ class HFBackend(LoadsOnce):
             torch.set_num_threads(settings.cpu_threads)
         dtype = _pick_dtype(settings.dtype, self.device)
         try:
-            self.processor = AutoProcessor.from_pretrained(self.folder)
-            model = AutoModelForImageTextToText.from_pretrained(self.folder, dtype=dtype)
+            # safetensors only: a pickled .bin checkpoint is never unpickled
+            trust = settings.trust_remote_code
+            self.processor = AutoProcessor.from_pretrained(self.folder, trust_remote_code=trust)
+            model = AutoModelForImageTextToText.from_pretrained(
+                self.folder, dtype=dtype, use_safetensors=True, trust_remote_code=trust)
         except Exception as exc:
             raise VscError(f"--vlm {self.spec}: cannot load {self.folder}: {exc}") from exc
         tokenizer = getattr(self.processor, "tokenizer", self.processor)
@@ -165,12 +168,31 @@ class HFBackend(LoadsOnce):
         messages = [{"role": "user", "content": parts}]
         return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
-    def _run(self, requests: list[Request]) -> list[str]:
+    def context_limit(self) -> int | None:
+        """Tokens the model's config says it can attend to (prompt plus answer), if it says."""
+        config = self.model.config
+        config = getattr(config, "text_config", None) or config
+        return getattr(config, "max_position_embeddings", None)
+
+    def _encode(self, requests: list[Request]):
         texts = [self.prompt_text(r) for r in requests]
         images = [r.image for r in requests if r.image is not None]
-        inputs = self.processor(
-            text=texts, images=images or None, padding=True, return_tensors="pt"
-        ).to(self.device)
+        return self.processor(text=texts, images=images or None, padding=True, return_tensors="pt")
+
+    def _too_long(self, inputs) -> dict[int, str]:
+        """Rows whose prompt leaves no room for the answer in the model's context: they
+        become errors instead of slowing or breaking the batch they are in."""
+        limit = self.context_limit()
+        if not limit:
+            return {}
+        lengths = inputs["attention_mask"].sum(dim=1).tolist()
+        room = limit - self.settings.max_new_tokens
+        return {i: f"the prompt is {n} tokens; with --vsc-max-new-tokens={self.settings.max_new_tokens} "
+                   f"it does not fit the model's context of {limit} tokens"
+                for i, n in enumerate(lengths) if n > room}
+
+    def _run(self, inputs) -> list[str]:
+        inputs = inputs.to(self.device)
         with self._torch.inference_mode():
             output = self.model.generate(
                 **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False
@@ -190,8 +212,15 @@ class HFBackend(LoadsOnce):
             if not group:
                 continue
             try:
-                texts = self._run([requests[i] for i in group])
-                answers.update({i: Response(t) for i, t in zip(group, texts)})
+                inputs = self._encode([requests[i] for i in group])
+                too_long = self._too_long(inputs)
+                if too_long:
+                    answers.update({group[j]: Response(None, why) for j, why in too_long.items()})
+                    group = [i for j, i in enumerate(group) if j not in too_long]
+                    inputs = self._encode([requests[i] for i in group]) if group else None
+                if group:
+                    texts = self._run(inputs)
+                    answers.update({i: Response(t) for i, t in zip(group, texts)})
             except Exception as exc:  # one bad batch must not take the session down
                 answers.update({i: Response(None, f"generation failed: {exc}") for i in group})
         return [answers[i] for i in range(len(requests))]

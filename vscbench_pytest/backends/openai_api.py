@@ -13,9 +13,9 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import VscError
 from .base import GenerationSettings, Request, Response
@@ -29,7 +29,7 @@ class ApiSettings:
     """Where and how to call the server."""
 
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)  # never shown, e.g. by pytest -l
     timeout_s: float = 60.0
     retries: int = 5
     backoff_s: float = 0.5
@@ -42,6 +42,22 @@ def public_url(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+def client_url(url: str) -> tuple[str, dict[str, str]]:
+    """The base URL for the HTTP client without user info, and the Basic ``Authorization``
+    header that user info stands for (the header the client would build from it).
+
+    The client logs every request's full URL (``httpx2`` at INFO), so a password left in the
+    URL reached pytest's log file and captured-log output.
+    """
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, {}
+    userinfo = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    token = base64.b64encode(userinfo.encode()).decode("ascii")
+    return (urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])),
+            {"Authorization": f"Basic {token}"})
 
 
 def api_fingerprint(model: str, base_url: str) -> str:
@@ -102,8 +118,9 @@ class OpenAIBackend:
         self.api = api
         self.settings = settings
         self.fingerprint = api_fingerprint(model, api.base_url)
+        base_url, auth_header = client_url(api.base_url)
         self._client = openai.OpenAI(
-            base_url=api.base_url, api_key=api.api_key or "none",
+            base_url=base_url, api_key=api.api_key or "none", default_headers=auth_header or None,
             timeout=api.timeout_s, max_retries=0,
         )
         self._openai = openai
@@ -163,3 +180,8 @@ class OpenAIBackend:
 
     def generate(self, requests: list[Request]) -> list[Response]:
         return [self.answer(r) for r in requests]
+
+
+def backend_from_json(spec: str, model: str, api: dict, settings: dict) -> OpenAIBackend:
+    """Build the backend from JSON-able settings (how a child process receives them)."""
+    return OpenAIBackend(spec, model, ApiSettings(**api), GenerationSettings(**settings))

@@ -79,11 +79,13 @@ def make_backend(
         check_api(parsed.spec, api)
         if concurrency <= 0:
             return OpenAIBackend(parsed.spec, parsed.target, api, settings)
-        from functools import partial
+        from dataclasses import asdict
 
         from .child import ChildBackend
 
-        child = ChildBackend(partial(OpenAIBackend, parsed.spec, parsed.target, api, settings),
+        child = ChildBackend("vscbench_pytest.backends.openai_api:backend_from_json",
+                             {"spec": parsed.spec, "model": parsed.target, "api": asdict(api),
+                              "settings": asdict(settings)},
                              spec=parsed.spec, kind="openai",
                              fingerprint=api_fingerprint(parsed.target, api.base_url),
                              concurrency=concurrency)

@@ -21,7 +21,11 @@ def read_replay(path: Path) -> dict[str, Response]:
     except OSError as exc:
         raise SpecError(f"--vlm replay: cannot read {path}: {exc}") from None
     except UnicodeDecodeError as exc:
-        raise SpecError(f"--vlm replay: {path} is not UTF-8 ({exc})") from None
+        data = exc.object  # the bytes after any BOM
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError(f"--vlm replay: {path}:{line}: not UTF-8 ({exc.reason} at byte "
+                        f"{column} of the line)") from None
     responses: dict[str, Response] = {}
     first_line: dict[str, int] = {}
     # JSONL lines end at "\n" only: U+2028 and friends may appear raw inside a string.
@@ -33,6 +37,10 @@ def read_replay(path: Path) -> dict[str, Response]:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise SpecError(f"--vlm replay: {where}: not JSON ({exc.msg})") from None
+        except RecursionError:
+            raise SpecError(f"--vlm replay: {where}: not JSON (nested too deeply)") from None
+        except ValueError:  # an integer longer than Python's digit limit
+            raise SpecError(f"--vlm replay: {where}: not JSON (a number too long to read)") from None
         if not isinstance(record, dict) or not isinstance(record.get("uid"), str):
             raise SpecError(f'--vlm replay: {where}: expected {{"uid": "...", "response": "..."}}')
         uid = record["uid"]
