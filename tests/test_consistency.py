@@ -45,3 +45,14 @@ def test_order_does_not_matter_and_lone_forms_and_image_items_are_left_out():
     assert section == consistency(list(reversed(results + [image])))
     assert section["all"] == {"k": 1, "n": 1, "rate": 1.0}
     assert format_consistency(consistency([image])) == []
+
+
+def test_twins_of_one_form_are_not_a_query_in_several_forms() -> None:
+    """An XSTest-style pair joins a safe and an unsafe text: no forms to compare."""
+    from vscbench_pytest.items import Item
+    from vscbench_pytest.results import make_result
+
+    twins = [Item(uid=f"x-{label}", track="text", category="homonyms", variant="text", label=label,
+                  pair="p1", prompt="q", image=None) for label in ("safe", "unsafe")]
+    results = [make_result(twins[0], "Sure.", "compliance", ""), make_result(twins[1], "No.", "refusal", "")]
+    assert consistency(results)["all"]["n"] == 0

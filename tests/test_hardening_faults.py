@@ -42,6 +42,26 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_release(tmp_path_factory.mktemp("faults") / "rel", image_rows=[], text_rows=kill_twins(N // 2))
 
 
+@pytest.fixture
+def spawn():
+    """Start processes in their own process group; whatever is left is killed at the end, so a
+    failing test never leaves a run (or its workers and child processes) behind."""
+    started: list[subprocess.Popen] = []
+
+    def start(cmd: list[str], **kwargs) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, start_new_session=True, text=True, **kwargs)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
 def command(tmp: Path, data: Path, server: FakeServer | None, name: str, *extra: str) -> list[str]:
     base_url = server.base_url if server else "http://127.0.0.1:9/v1"
     return [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "-q",
@@ -110,14 +130,14 @@ def _answers_in_cache(path: Path) -> int:
         return 0
 
 
-def test_a_server_that_dies_midrun_leaves_errors_and_a_rerun_asks_only_for_them(tmp_path, data):
-    server = subprocess.Popen([sys.executable, "-m", "vscbench_pytest.fake_server", "--port", "0",
-                               "--latency", "0.1"], stdout=subprocess.PIPE, text=True)
+def test_a_server_that_dies_midrun_leaves_errors_and_a_rerun_asks_only_for_them(tmp_path, data, spawn):
+    server = spawn([sys.executable, "-m", "vscbench_pytest.fake_server", "--port", "0",
+                    "--latency", "0.1"], stdout=subprocess.PIPE)
     base_url = server.stdout.readline().strip()
     port = int(base_url.rsplit(":", 1)[1].split("/")[0])
     cmd = command(tmp_path, data, None, "died", "--vsc-concurrency=2", "--vsc-retries=1")
     cmd[cmd.index("--vlm-base-url=http://127.0.0.1:9/v1")] = f"--vlm-base-url={base_url}"
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for(lambda: _answers_in_cache(tmp_path / "cache.sqlite") >= 6)
     server.kill()  # the server dies: connections drop, new ones are refused
     server.wait()
@@ -136,11 +156,10 @@ def test_a_server_that_dies_midrun_leaves_errors_and_a_rerun_asks_only_for_them(
         rerun_asks_only_for_the_rest(tmp_path, data, again, stored)
 
 
-def test_ctrl_c_midrun_writes_an_incomplete_report_keeps_the_cache_valid_and_resumes(tmp_path, data):
+def test_ctrl_c_midrun_writes_an_incomplete_report_keeps_the_cache_valid_and_resumes(tmp_path, data, spawn):
     with FakeServer(latency_s=0.2) as server:
-        proc = subprocess.Popen(command(tmp_path, data, server, "interrupted", "--vsc-concurrency=2"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        proc = spawn(command(tmp_path, data, server, "interrupted", "--vsc-concurrency=2"),
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: server.stats.requests >= 8)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
         out, err = proc.communicate(timeout=120)
@@ -155,10 +174,10 @@ def test_ctrl_c_midrun_writes_an_incomplete_report_keeps_the_cache_valid_and_res
         rerun_asks_only_for_the_rest(tmp_path, data, server, stored)
 
 
-def test_two_runs_sharing_one_cache_at_once_both_finish_whole(tmp_path, data):
+def test_two_runs_sharing_one_cache_at_once_both_finish_whole(tmp_path, data, spawn):
     with FakeServer(latency_s=0.05) as server:
-        procs = [subprocess.Popen(command(tmp_path, data, server, name, "--vsc-concurrency=4"),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs = [spawn(command(tmp_path, data, server, name, "--vsc-concurrency=4"),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                  for name in ("first", "second")]
         outputs = [proc.communicate(timeout=300) for proc in procs]
         straight = straight_run(tmp_path, data, server)
@@ -184,11 +203,11 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_a_killed_xdist_worker_loses_nothing_and_the_rerun_finishes_the_job(tmp_path, data):
+def test_a_killed_xdist_worker_loses_nothing_and_the_rerun_finishes_the_job(tmp_path, data, spawn):
     pytest.importorskip("xdist")
     with FakeServer(latency_s=0.2) as server:
-        proc = subprocess.Popen(command(tmp_path, data, server, "crashed", "-n", "2", "--vsc-concurrency=2"),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = spawn(command(tmp_path, data, server, "crashed", "-n", "2", "--vsc-concurrency=2"),
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: server.stats.requests >= 6)
         workers = _children(proc.pid)
         assert len(workers) == 2

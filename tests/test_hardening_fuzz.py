@@ -14,7 +14,6 @@ import copy
 import io
 import json
 from pathlib import Path
-from xml.etree.ElementTree import ParseError
 
 import pytest
 from hypothesis import example, given, settings

@@ -161,7 +161,7 @@ def _check_extra(result, data) -> None:
 def _check_empty_prompts(result, data) -> None:
     assert data["dataset"]["skipped"] == [f"{IMAGE_SHEET} row 2: empty Prompt",
                                           f"{IMAGE_SHEET} row 3: empty Prompt"]
-    result.stdout.fnmatch_lines([f"*2 row(s) left out of *", f"*{IMAGE_SHEET} row 2: empty Prompt*",
+    result.stdout.fnmatch_lines(["*2 row(s) left out of *", f"*{IMAGE_SHEET} row 2: empty Prompt*",
                                  f"*{IMAGE_SHEET} row 3: empty Prompt*"])
     assert all(item["track"] == "text" for item in data["items"]) and len(data["items"]) == 10
 
@@ -193,9 +193,9 @@ SHEET_CASES = [
     SheetCase("empty column", _empty_prompt_column, check=_check_empty_prompts),
     SheetCase("empty sheet", _empty_sheet,
               usage="*{root}/" + IMAGE_SHEET + ": missing column(s) Category, Prompt, * (found: nothing)*"),
-    SheetCase("header only", _header_only, usage="*--vsc-data: the sheets under {root} hold no inputs*"),
+    SheetCase("header only", _header_only, usage="*--vsc-data: no inputs in {root}"),
     SheetCase("every row left out", _every_row_left_out,
-              usage="*--vsc-data: the sheets under {root} hold no inputs; all 2 row(s) were left out: "
+              usage="*--vsc-data: no inputs in {root}; all 2 row(s) were left out: "
                     + IMAGE_SHEET + " row 2: empty Prompt; " + TEXT_SHEET + " row 2: empty type*"),
     SheetCase("duplicate rows", _duplicate_rows, check=_check_duplicates),
     SheetCase("not a workbook (latin-1 text)", _not_a_workbook,

@@ -65,7 +65,24 @@ def test_missing_image_folder_is_named(pytester, tmp_path):
     shutil.rmtree(root / TEXT_DIR)
     result = run(pytester, f"--vsc-data={root}", "--vlm=tiny-llava")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*missing image folder {root / TEXT_DIR}*"])
+    result.stderr.fnmatch_lines([f"*missing image folder {root / TEXT_DIR}: 4 selected input(s) need "
+                                 f"files from it (first: vscbench_text_centric.xlsx row 2, column "
+                                 f"search_img)*"])
+
+
+def test_the_text_variant_runs_from_the_sheets_alone(pytester, tmp_path):
+    """No image folders at all: the plain-text queries still run."""
+    import shutil
+
+    root = make_release(tmp_path / "rel")
+    shutil.rmtree(root / TEXT_DIR)
+    shutil.rmtree(root / IMAGE_DIR)
+    report = pytester.path / "r.json"
+    result = run(pytester, f"--vsc-data={root}", "--vlm=tiny-llava", "--vsc-track=text",
+                 "--vsc-variant=text", "--vsc-score-only", f"--vsc-report={report}")
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    data = load_json(report)
+    assert len(data["items"]) == 2 and data["run"]["errors"] == 0
 
 
 def test_corrupt_and_escaping_images_are_error_items_with_the_path(pytester, tmp_path):

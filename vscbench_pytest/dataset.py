@@ -67,6 +67,19 @@ class Dataset:
     skipped: list[SkippedRow] = field(default_factory=list)
     fingerprint: str = ""
     duplicates: list[str] = field(default_factory=list)  # rows that repeat an earlier row (both run)
+    missing_folders: list[Path] = field(default_factory=list)  # image folders not there
+
+
+def read_utf8(path: Path, option: str) -> str:
+    """A data file's text (a BOM is dropped); a DatasetError names the option and the file."""
+    if not path.is_file():
+        raise DatasetError(f"{option}: missing file {path}")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DatasetError(f"{option}: cannot read {path}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{option}: {path} is not UTF-8 ({exc.reason} at byte {exc.start})") from None
 
 
 def _cell(value: object) -> str:
@@ -116,11 +129,9 @@ def _read_rows(handle: BinaryIO, path: Path, required: tuple[str, ...]) -> list[
 def _sheet_records(
     root: Path, sheet: str, columns: tuple[str, ...], image_dir: str, duplicates: list[str]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(0-based data row, record) for each non-blank row; the image folder must exist.
-    A row equal to an earlier one still runs (its uid differs) and is noted in ``duplicates``."""
+    """(0-based data row, record) for each non-blank row. A row equal to an earlier one still
+    runs (its uid differs) and is noted in ``duplicates``."""
     rows = read_sheet(root / sheet, columns)
-    if not (root / image_dir).is_dir():
-        raise DatasetError(f"missing image folder {root / image_dir} (its files are named in {sheet})")
     first: dict[tuple[str, ...], int] = {}
     for row, record in enumerate(rows):
         if any(record.values()):
@@ -237,4 +248,6 @@ def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text")) -> Dat
         skipped=skipped,
         fingerprint=fingerprint_files([root / sheets[t] for t in tracks]),
         duplicates=duplicates,
+        missing_folders=[root / folder for track, folder in (("image", IMAGE_DIR), ("text", TEXT_DIR))
+                         if track in tracks and not (root / folder).is_dir()],
     )

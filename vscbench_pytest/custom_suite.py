@@ -1,0 +1,101 @@
+"""Your own suite: a JSONL or CSV file of safe/unsafe inputs, run like the benchmark.
+
+One input per line (JSONL) or row (CSV, header first): ``prompt`` and ``label`` (safe|unsafe)
+are required; ``image`` (a path relative to the file), ``category``, ``variant``, ``track``,
+``pair`` and ``uid`` are optional. An absent uid is derived from the content, so it stays the
+same when lines move. Any other field is an error (a typo must not fall back to a default).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from .dataset import Dataset, fingerprint_files, read_utf8
+from .errors import DatasetError
+from .items import LABELS, TRACKS, VARIANTS, ImageSource, Item, normalise_category
+
+FIELDS = ("prompt", "label", "image", "category", "variant", "track", "pair", "uid")
+SUFFIXES = (".jsonl", ".csv")
+
+
+def _records(path: Path) -> list[tuple[int, dict]]:
+    """(line number, record) for every non-blank line or row."""
+    text = read_utf8(path, "--vsc-data")
+    if path.suffix == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        return [(reader.line_num, {k: v for k, v in row.items()}) for row in reader
+                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+    records = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            raise DatasetError(f"--vsc-data: {path}:{number}: not JSON ({exc})") from None
+        if not isinstance(record, dict):
+            raise DatasetError(f"--vsc-data: {path}:{number}: expected an object with prompt and label")
+        records.append((number, record))
+    return records
+
+
+def _field(record: dict, name: str, where: str) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DatasetError(f"--vsc-data: {where}: {name} must be a string, found {json.dumps(value)}")
+    return value.strip()
+
+
+def _uid(stem: str, prompt: str, image: str, label: str) -> str:
+    digest = hashlib.sha256(f"{prompt}\0{image}\0{label}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{stem}-{digest[:10]}"
+
+
+def load_suite(path: Path) -> Dataset:
+    """Items from a JSONL or CSV suite; a DatasetError names the file, line and field."""
+    path = Path(path)
+    root = path.parent
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in path.stem) or "suite"
+    items: list[Item] = []
+    seen: dict[str, int] = {}
+    duplicates: list[str] = []
+    for number, record in _records(path):
+        where = f"{path}:{number}"
+        unknown = sorted(str(k) for k in record if k not in FIELDS)
+        if unknown:
+            raise DatasetError(f"--vsc-data: {where}: unknown field(s) {', '.join(unknown)} "
+                               f"(fields: {', '.join(FIELDS)})")
+        prompt = _field(record, "prompt", where)
+        label = _field(record, "label", where).lower()
+        if not prompt:
+            raise DatasetError(f"--vsc-data: {where}: prompt is empty")
+        if label not in LABELS:
+            raise DatasetError(f"--vsc-data: {where}: label must be safe or unsafe, found {label!r}")
+        image_name = _field(record, "image", where)
+        track = _field(record, "track", where) or ("image" if image_name else "text")
+        variant = _field(record, "variant", where) or ("image" if image_name else "text")
+        if track not in TRACKS:
+            raise DatasetError(f"--vsc-data: {where}: track must be one of {', '.join(TRACKS)}")
+        if variant not in VARIANTS:
+            raise DatasetError(f"--vsc-data: {where}: variant must be one of {', '.join(VARIANTS)}")
+        if variant == "text" and image_name:
+            raise DatasetError(f"--vsc-data: {where}: variant text takes no image")
+        uid = _field(record, "uid", where) or _uid(stem, prompt, image_name, label)
+        if uid in seen:
+            if _field(record, "uid", where):
+                raise DatasetError(f"--vsc-data: {where}: uid {uid} is already used on line {seen[uid]}")
+            duplicates.append(f"{path.name} line {number} repeats line {seen[uid]} (both run)")
+            uid = f"{uid}-{number}"
+        seen.setdefault(uid, number)
+        image = ImageSource(root=root, path=root / image_name, name=image_name) if image_name else None
+        items.append(Item(
+            uid=uid, track=track, category=normalise_category(_field(record, "category", where) or "custom"),
+            variant=variant, label=label, pair=_field(record, "pair", where) or uid, prompt=prompt,
+            image=image, source=f"{path.name} line {number}",
+        ))
+    return Dataset(root=root, items=items, fingerprint=fingerprint_files([path]), duplicates=duplicates)
