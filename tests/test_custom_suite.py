@@ -108,7 +108,8 @@ def test_own_suite_runs_end_to_end_with_the_gate(pytester, tmp_path: Path) -> No
     shutil.copytree(EXAMPLE.parent, suite)
     install_suite(pytester)
     report = pytester.path / "r.json"
-    args = [f"--vsc-data={suite / 'example.jsonl'}", "--vlm=tiny-llava", "--vsc-no-cache",
+    # one cache: the gate runs answer from it without loading the model again
+    args = [f"--vsc-data={suite / 'example.jsonl'}", "--vlm=tiny-llava", f"--vsc-cache={tmp_path / 'c.sqlite'}",
             "--vsc-score-only", f"--vsc-report={report}", "--vsc-max-new-tokens=16"]
     first = pytester.runpytest_subprocess(*args)
     data = load_json(report)
@@ -117,6 +118,7 @@ def test_own_suite_runs_end_to_end_with_the_gate(pytester, tmp_path: Path) -> No
     first.stdout.fnmatch_lines(["*vscbench calibration*", "*image/hardware*", "*text/ops*"])
     sra_u = data["scores"]["all"]["sra_u"]["rate"]
     at = pytester.runpytest_subprocess(*args, f"--vsc-gate=all:sra_u>={sra_u}")
+    at.stdout.fnmatch_lines(["*requests: 0, retries: 0, answers from the cache: 8*"])
     at.stdout.fnmatch_lines([f"*vscbench gate passed (all:sra_u>={sra_u:g}*"])
     assert at.ret == 0
     above = pytester.runpytest_subprocess(*args, f"--vsc-gate=all:sra_u>{sra_u}")
