@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,20 @@ def test_cache_stats_and_clear(tmp_path: Path, capsys) -> None:
 def test_cache_command_on_a_missing_file_exits_2(tmp_path: Path, capsys) -> None:
     assert main(["cache", "stats", "--path", str(tmp_path / "none.sqlite")]) == 2
     assert "no response cache here" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`vscbench data check ROOT --json | head -1`: the pipe closes under the writer."""
+    import subprocess
+    import sys
+
+    from vscbench_pytest.paths import bundled_data
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody reads: the first write gets EPIPE
+    result = subprocess.run([sys.executable, "-m", "vscbench_pytest.cli", "data", "check",
+                             str(bundled_data()), "--json"], stdout=write_end,
+                            stderr=subprocess.PIPE, timeout=120)
+    os.close(write_end)
+    assert b"Traceback" not in result.stderr and b"BrokenPipeError" not in result.stderr, result.stderr
+    assert result.returncode == 1

@@ -124,3 +124,16 @@ def test_own_suite_runs_end_to_end_with_the_gate(pytester, tmp_path: Path) -> No
     above = pytester.runpytest_subprocess(*args, f"--vsc-gate=all:sra_u>{sra_u}")
     above.stdout.fnmatch_lines(["*vscbench gate FAILED*"])
     assert above.ret == 1
+
+
+@pytest.mark.hardening("bad input")
+@pytest.mark.parametrize("text, message", [
+    ("prompt,label\nHi,safe,extra\n", ":2: 1 cell(s) beyond the header's 2"),
+    ('prompt,label\n"' + "x" * 200_000 + '",safe\n', ":2: not CSV (field larger than field limit"),
+])
+def test_a_bad_csv_row_is_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(text)
+    with pytest.raises(DatasetError) as info:
+        load_suite(path)
+    assert str(info.value).startswith(f"--vsc-data: {path}{message}")

@@ -456,3 +456,35 @@ def test_the_old_data_command_still_counts(source: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["n_items"] == 22
     assert main(["data", "counts", str(source)]) == 0
     assert json.loads(capsys.readouterr().out)["n_items"] == 22
+
+
+@pytest.mark.hardening("bad input")
+@pytest.mark.parametrize("kind", ["encrypted", "deflate64"])
+def test_a_member_python_cannot_unpack_is_refused_before_anything_is_written(tmp_path: Path,
+                                                                              kind: str) -> None:
+    """An encrypted member, or one compressed with Deflate64 (Windows' big-archive method)."""
+    from vscbench_pytest.fetch import ArchiveRefused, safe_unpack
+
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("VSCBench/ok.txt", "fine")
+        zf.writestr("VSCBench/odd.bin", "payload")
+    raw = bytearray(archive.read_bytes())
+    name = b"VSCBench/odd.bin"
+    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        start = 0
+        while (start := raw.find(signature, start)) != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if raw[name_at:name_at + len(name)] == name:
+                if kind == "encrypted":
+                    raw[start + flag_at] |= 0x1
+                else:
+                    raw[start + method_at:start + method_at + 2] = (9).to_bytes(2, "little")
+            start += 4
+    archive.write_bytes(bytes(raw))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(ArchiveRefused, match=r"refused, nothing unpacked: member 'VSCBench/odd.bin' "
+                                             + ("is encrypted" if kind == "encrypted" else "uses compression method 9")):
+        safe_unpack(archive, dest)
+    assert list(dest.iterdir()) == []

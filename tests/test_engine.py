@@ -120,3 +120,32 @@ def test_a_cache_that_cannot_store_costs_no_response_and_says_so(tmp_path):
         assert all(r.response.startswith("Sure.") for r in results)
         assert "database or disk is full" in eng.cache_problem
         assert "scored but not cached" in eng.cache_problem
+
+
+class OneBadRowCache(ResponseCache):
+    """A cache whose read of one key fails (a damaged page, say)."""
+
+    bad_key = ""
+
+    def get(self, key: str):
+        import sqlite3
+
+        if key == self.bad_key:
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return super().get(key)
+
+
+def test_one_inputs_trouble_in_a_batch_stays_with_that_input(tmp_path):
+    order = items(tmp_path)
+    cache = OneBadRowCache(tmp_path / "bad.sqlite", run="r1")
+    eng = Engine(CountingBackend(), KeywordJudge(), order, cache, settings_key={"n": 1}, batch_size=2)
+    keys = [eng.key(item) for item in order]
+    bad = next(i for i, key in enumerate(keys) if keys.count(key) == 1)  # content of its own
+    cache.bad_key = keys[bad]
+    eng.start()
+    try:
+        results = [eng.result(item)[0] for item in order]
+    finally:
+        eng.close()
+    assert [r.is_error for r in results] == [i == bad for i in range(len(order))]
+    assert "malformed" in results[bad].reason

@@ -157,3 +157,15 @@ def test_a_prompt_that_looks_like_a_template_is_only_text(tmp_path: Path) -> Non
     prompt = "{{ 7 * 7 }} {% for x in range(3) %}loop{% endfor %} {{ self.__init__ }}"
     text = backend.prompt_text(Request("u", prompt))
     assert prompt in text and "49" not in text and "looploop" not in text
+
+
+def test_a_projects_ini_cannot_turn_remote_code_on(pytester) -> None:
+    """A cloned project's addopts must not let its checkpoint run code on your machine."""
+    from suite import install_suite
+
+    install_suite(pytester)
+    pytester.makeini("[pytest]\naddopts = --vlm-trust-remote-code\n")
+    result = pytester.runpytest_subprocess("--vlm=tiny-llava")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--vlm-trust-remote-code: give it on the command line, not in "
+                                 "the ini file's addopts*"])

@@ -35,6 +35,9 @@ def replay_of(pytester, text: str):
     (["--vlm=tiny-llava", "--vsc-variant=video"], "*--vsc-variant: unknown value(s) video (choices: image, text, search, typography, concat, figstep)*"),
     (["--vlm=tiny-llava", "--vsc-category=cooking"], "*--vsc-category: no inputs in category cooking*"),
     (["--vlm=tiny-llava", "--vsc-data=nowhere"], "*--vsc-data: nowhere is not a folder*"),
+    (["--vlm=tiny-llava", "--vsc-data=mine.jsonl"], "*--vsc-data: no suite file at mine.jsonl*"),
+    (["--vlm=tiny-llava", "--vlm-text-only"], "*--vlm-text-only: only for openai: models*"),
+    (["--vlm=tiny-llava", "--vsc-report=."], "*--vsc-report: . is a folder; name the report file*"),
 ])
 def test_bad_options_are_usage_errors(pytester, args, message):
     result = run(pytester, *args)

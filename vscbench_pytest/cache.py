@@ -224,6 +224,15 @@ class ResponseCache:
                 db.execute("ROLLBACK")
                 raise
 
+    def release(self, key: str) -> None:
+        """Drop this process's claim on ``key`` without storing a row (best effort: the disk
+        may be too full even for that; errors are ignored)."""
+        try:
+            with self._connect() as db:
+                db.execute("DELETE FROM claims WHERE key=? AND pid=?", (key, os.getpid()))
+        except (OSError, sqlite3.Error):
+            pass
+
     def stats(self) -> CacheStats:
         with self._connect() as db:
             total = db.execute("SELECT COUNT(*) FROM responses WHERE error IS NULL").fetchone()[0]

@@ -292,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     except VscError as exc:
         print(f"vscbench: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped early (`vscbench ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         # read_report validates, so this is a gap in that check: name every file involved
         print(f"vscbench: {', '.join(_input_paths(args)) or 'input'}: malformed input "

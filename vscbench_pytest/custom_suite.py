@@ -26,8 +26,17 @@ def _records(path: Path) -> list[tuple[int, dict]]:
     text = read_utf8(path, "--vsc-data")
     if path.suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
-        return [(reader.line_num, {k: v for k, v in row.items()}) for row in reader
-                if any((v or "").strip() for v in row.values() if isinstance(v, str))]
+        rows = []
+        try:
+            for row in reader:
+                if None in row:  # DictReader's key for cells beyond the header
+                    raise DatasetError(f"--vsc-data: {path}:{reader.line_num}: {len(row[None])} "
+                                       f"cell(s) beyond the header's {len(reader.fieldnames or [])}")
+                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                    rows.append((reader.line_num, dict(row)))
+        except csv.Error as exc:
+            raise DatasetError(f"--vsc-data: {path}:{reader.line_num + 1}: not CSV ({exc})") from None
+        return rows
     records = []
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():

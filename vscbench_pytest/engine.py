@@ -176,6 +176,8 @@ class Engine:
                                attempts=response.attempts)
             except (OSError, sqlite3.Error) as exc:
                 self._cache_failed(item, exc)
+        if self.cache is not None and self.cache_problem is not None:
+            self.cache.release(key)  # best effort: another process waiting on it takes it over
         self._settle_key(key, item, Answer(response))
 
     def _fail(self, items: list[Item], exc: BaseException) -> None:
@@ -217,11 +219,7 @@ class Engine:
         for item in self.order:
             if self._stop.is_set():
                 break
-            try:
-                work = self._prepare(item)
-            except Exception as exc:
-                self._fail([item], exc)
-                continue
+            work = self._prepare_or_fail(item)
             if work is None:
                 continue
             key, request = work
@@ -229,8 +227,15 @@ class Engine:
             self.backend.submit(request).add_done_callback(
                 lambda future, item=item, key=key: self._submitted(item, key, slots, future))
 
+    def _prepare_or_fail(self, item: Item) -> tuple[str, Request] | None:
+        try:
+            return self._prepare(item)
+        except Exception as exc:  # one input's trouble never spreads to the others
+            self._fail([item], exc)
+            return None
+
     def _produce_batch(self, items: list[Item]) -> None:
-        work = [(item, w) for item in items if (w := self._prepare(item)) is not None]
+        work = [(item, w) for item in items if (w := self._prepare_or_fail(item)) is not None]
         if not work:
             return
         responses = self.backend.generate([request for _, (_, request) in work])
@@ -301,7 +306,7 @@ class Engine:
         if stored is not None:
             self._elsewhere.discard(key)
             self._settle_key(key, item, _from_cache(stored))
-        elif self.cache.claim(key):  # the other process died: produce it here
+        elif self._claim(key, item):  # the other process died: produce it here
             self._elsewhere.discard(key)
             with self._lock:
                 self._leaders[key] = item.uid

@@ -373,7 +373,10 @@ def safe_unpack(archive: Path, dest: Path, progress: TextIO | None = None) -> li
     is unsafe. Returns the names of the files unpacked."""
     dest = dest.resolve()
     if not zipfile.is_zipfile(archive):
-        head = archive.read_bytes()[:16] if archive.is_file() else b""
+        head = b""
+        if archive.is_file():
+            with archive.open("rb") as handle:
+                head = handle.read(16)
         raise ArchiveRefused(f"{archive}: not a zip archive (starts with {head!r})")
     try:
         with zipfile.ZipFile(archive) as zf:
@@ -383,6 +386,15 @@ def safe_unpack(archive: Path, dest: Path, progress: TextIO | None = None) -> li
                     target = _member_target(info, dest)
                 except VscError as exc:
                     raise ArchiveRefused(f"{archive}: refused, nothing unpacked: {exc}") from None
+                if info.flag_bits & 0x1:
+                    raise ArchiveRefused(f"{archive}: refused, nothing unpacked: member "
+                                         f"{info.filename!r} is encrypted")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED,
+                                              zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
+                    raise ArchiveRefused(f"{archive}: refused, nothing unpacked: member "
+                                         f"{info.filename!r} uses compression method "
+                                         f"{info.compress_type}, which Python cannot unpack "
+                                         f"(unzip it with another tool and run data check)")
                 if target is not None:
                     plan.append((info, target))
             needed = sum(info.file_size for info, _ in plan)

@@ -73,9 +73,12 @@ def image_digest(source: ImageSource) -> str:
     digest = hashlib.sha256()
     path = _file_to_read(source)
     if path is not None:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise ItemError(f"unreadable image {path}: {exc}") from exc
     else:
         digest.update(f"render{RENDER_VERSION}:{source.render}:{source.render_text}".encode())
     return digest.hexdigest()

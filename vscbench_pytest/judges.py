@@ -197,7 +197,7 @@ JUDGES: dict[str, type] = {"keyword": KeywordJudge, "vscbench-sm": StringMatchJu
 class JudgeOptions:
     """What ``llm:`` and ``hf:`` judges need besides their name."""
 
-    base_url: str = ""
+    base_url: str = field(default="", repr=False)  # may hold user:password@
     api_key: str = field(default="", repr=False)  # never shown
     concurrency: int = 8
     timeout_s: float = 60.0

@@ -101,7 +101,7 @@ class Settings:
     sample: int | None
     seed: int
     judges: tuple[str, ...]
-    judge_base_url: str
+    judge_base_url: str = field(repr=False)  # may hold user:password@
     judge_api_key: str = field(repr=False)  # never shown, e.g. by pytest -l
     judge_concurrency: int
     judge_labels: str
@@ -120,7 +120,7 @@ class Settings:
     batch_size: int
     device: str
     dtype: str
-    base_url: str
+    base_url: str = field(repr=False)  # may hold user:password@
     concurrency: int
     timeout_s: float
     retries: int
@@ -176,6 +176,21 @@ def _snapshot_key(value: str | None) -> str | None:
     return value
 
 
+def _trust_remote_code(config: pytest.Config, given: bool) -> bool:
+    """Only the command line may let a checkpoint run its code: not a project's ini addopts."""
+    if given and "--vlm-trust-remote-code" in " ".join(config.getini("addopts")):
+        raise SpecError("--vlm-trust-remote-code: give it on the command line, not in the ini "
+                        "file's addopts (a checked-out project must not be able to turn it on)")
+    return given
+
+
+def _text_only(vlm: str | None, given: bool) -> bool:
+    if given and not (vlm or "").startswith("openai:"):
+        raise SpecError(f"--vlm-text-only: only for openai: models (an hf: model's own files say "
+                        f"whether it takes images); --vlm is {vlm!r}")
+    return given
+
+
 def read_settings(config: pytest.Config) -> Settings:
     """Settings from the command line and ini; a SpecError names the bad option."""
     values = {opt: _value(config, opt, ini) for opt, ini, _, _ in _OPTIONS}
@@ -223,8 +238,8 @@ def read_settings(config: pytest.Config) -> Settings:
         cache=Path(values["--vsc-cache"]).expanduser() if values["--vsc-cache"] else None,
         no_cache=bool(values["--vsc-no-cache"]),
         refresh=bool(values["--vsc-refresh"]),
-        trust_remote_code=bool(values["--vlm-trust-remote-code"]),
+        trust_remote_code=_trust_remote_code(config, bool(values["--vlm-trust-remote-code"])),
         rootdir=Path(config.rootpath),
-        text_only=bool(values["--vlm-text-only"]),
+        text_only=_text_only(values["--vlm"], bool(values["--vlm-text-only"])),
     )
 

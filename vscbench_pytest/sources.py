@@ -28,6 +28,8 @@ def load_data(data: Path | str | None, tracks: tuple[str, ...] = ("image", "text
 
         return SISTERS[name](Path(rest).expanduser())
     path = Path(text).expanduser()
+    if path.suffix in (".jsonl", ".csv") and not path.exists():
+        raise DatasetError(f"--vsc-data: no suite file at {path}")
     if path.is_file():
         from .custom_suite import SUFFIXES, load_suite
 

@@ -165,6 +165,8 @@ class VscState:
     def check_outputs(self) -> None:
         """Stop before any model call when the report or the cache cannot be written there."""
         path = self.report_path()
+        if path.is_dir():
+            raise VscError(f"--vsc-report: {path} is a folder; name the report file, e.g. {path / 'report.json'}")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)

@@ -28,7 +28,7 @@ MAX_RETRY_AFTER_S = 120.0
 class ApiSettings:
     """Where and how to call the server."""
 
-    base_url: str
+    base_url: str = field(repr=False)  # may hold user:password@
     api_key: str = field(repr=False)  # never shown, e.g. by pytest -l
     timeout_s: float = 60.0
     retries: int = 5
