@@ -113,8 +113,12 @@ def test_vlm_text_only_option() -> None:
 
     from vscbench_pytest.options import _OPTIONS
 
+    from vscbench_pytest.errors import SpecError
+
     assert settings().text_only is False
-    assert settings(vlm_text_only=True).text_only is True
+    assert settings(vlm="openai:smol", vlm_text_only=True).text_only is True
+    with pytest.raises(SpecError, match="--vlm-text-only: only for openai: models"):
+        settings(vlm="smollm2", vlm_text_only=True)
     option = next(o for o in _OPTIONS if o[0] == "--vlm-text-only")
     assert option[1] is None and option[2] == {"action": "store_true"}
     assert "openai:" in option[3] and "skipped" in option[3]
@@ -126,7 +130,12 @@ def test_vlm_text_only_on_the_command_line(pytester) -> None:
             from vscbench_pytest.options import read_settings
             assert read_settings(pytestconfig).text_only is True
     """)
-    pytester.runpytest("-p", "no:cacheprovider", "--vlm-text-only").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=openai:smol",
+                                  "--vlm-base-url=http://127.0.0.1:9/v1", "--vsc-no-cache",
+                                  "--vlm-text-only").assert_outcomes(passed=1)
+    refused = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=tiny-llava", "--vlm-text-only")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*--vlm-text-only: only for openai: models*"])
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--vlm-text-only*"])
 
