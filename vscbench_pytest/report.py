@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import VscError
+from .items import LABELS, TRACKS
 from .results import ItemResult
 from .scoring import score
 from .verdicts import VERDICTS
@@ -106,8 +107,6 @@ def read_report(path: Path) -> dict:
 
 # --- validation ---------------------------------------------------------------------------------
 
-LABELS = ("safe", "unsafe")
-TRACKS = ("image", "text")
 _ABSENT = object()
 
 
