@@ -179,9 +179,8 @@ def vsc_engine(request: pytest.FixtureRequest):
     backend, error = state.make_backend(workers, index)
     if error and not _is_worker(config):
         pytest.exit(f"vscbench: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
-    skipped = {item.uid for item in state.skipped_inputs()}
-    order = [record for record in map(_item_of, request.session.items)
-             if record is not None and record.uid not in skipped]
+    order = [record for record in map(_item_of, request.session.items)  # in test order
+             if record is not None and record.uid in state.expected]  # not the skipped ones
     try:
         cache = state.open_cache()
     except VscError as exc:

@@ -60,6 +60,7 @@ class VscState:
     _selected: list[Item] | None = None
     _fingerprint: str | None = None
     _early: Backend | None = None  # an API backend's child process, started before collection
+    _skip_reason: tuple[str] | None = None  # image_skip_reason, once known ("" when none)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -112,13 +113,17 @@ class VscState:
                                     f"not inputs of {self.dataset.root}: {shown}")
 
     def image_skip_reason(self) -> str | None:
-        """Why this model's image inputs are skipped (it is text-only), or None."""
-        from .backends.registry import accepts_images
+        """Why this model's image inputs are skipped (it is text-only), or None. Decided once
+        per process (it may read the checkpoint's config), so collection, the engine and the
+        report always agree."""
+        if self._skip_reason is None:
+            from .backends.registry import accepts_images
 
-        assert self.spec is not None
-        if accepts_images(self.spec, self.settings.text_only):
-            return None
-        return f"{self.spec.spec} is text-only (it takes no images): image inputs are skipped"
+            assert self.spec is not None
+            text_only = not accepts_images(self.spec, self.settings.text_only)
+            self._skip_reason = (f"{self.spec.spec} is text-only (it takes no images): image "
+                                 f"inputs are skipped" if text_only else "",)
+        return self._skip_reason[0] or None
 
     def skipped_inputs(self) -> list[Item]:
         """The selected inputs this model cannot take: never run, never scored, counted."""
