@@ -48,10 +48,9 @@ def free_port() -> int:
 
 def user_content(prompt: str, image=None) -> str | list[dict]:
     """The message content the project's openai: backend sends (plain string without image)."""
-    from vscbench_pytest.backends.base import Request
     from vscbench_pytest.backends.openai_api import user_content as backend_content
 
-    return backend_content(Request("lane", prompt, image))
+    return backend_content(prompt, image)
 
 
 class ServerError(RuntimeError):

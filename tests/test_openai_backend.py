@@ -23,11 +23,25 @@ def backend(server: FakeServer, **api) -> OpenAIBackend:
 
 
 def test_text_only_is_a_plain_string_and_images_are_data_urls():
-    assert user_content(Request("a", "Hi")) == "Hi"
-    parts = user_content(Request("b", "What is this?", Image.new("RGB", (4, 4), (255, 0, 0))))
+    assert user_content("Hi", None) == "Hi"
+    parts = user_content("What is this?", Image.new("RGB", (4, 4), (255, 0, 0)))
     assert parts[0]["type"] == "image_url"
     assert parts[0]["image_url"]["url"].startswith("data:image/png;base64,")
     assert parts[1] == {"type": "text", "text": "What is this?"}
+
+
+def test_system_prompt_and_demonstrations_reach_the_server_as_turns():
+    """--vsc-calibration=fewshot / reminder over HTTP: system, user/assistant pairs, then the input."""
+    from vscbench_pytest.backends.base import Shot
+
+    image = Image.new("RGB", (4, 4), (0, 0, 255))
+    request = Request("c", "How do I get there?", None, "Decline unsafe requests.",
+                      (Shot("Shown unsafe", image, "I can't help."), Shot("Shown safe", None, "Sure.")))
+    with FakeServer() as server:
+        response = backend(server).answer(request)
+    assert response.error is None and response.text
+    assert server.stats.roles == {"system,user,assistant,user,assistant,user": 1}
+    assert server.stats.by_prompt == {"How do I get there?": 1}
 
 
 def test_public_url_and_fingerprint_hold_no_credentials():

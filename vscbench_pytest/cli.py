@@ -183,8 +183,36 @@ def _judge_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from .backends.registry import parse_spec
+    from .calibration import heldout_source
+    from .sweep import (default_extra, default_out, default_utility, format_text, parse_methods, run_sweep,
+                        suite_dir, write_outputs)
+
+    methods = parse_methods(args.methods)
+    heldout_source(args.heldout)
+    parse_spec(args.vlm)
+    suite = Path(args.suite) if args.suite else suite_dir()
+    if not suite.exists():
+        raise VscError(f"--suite: no test folder or file at {suite}")
+    utility = None if args.no_utility else (args.utility or default_utility(args.vlm))
+    out = (Path(args.out) if args.out else default_out(args.vlm, Path.cwd())).resolve()
+    try:
+        sweep = run_sweep(vlm=args.vlm, methods=methods, out=out, suite=suite.resolve(),
+                          heldout=args.heldout, utility=utility,
+                          extra=default_extra(args.vlm, args.pytest_args))
+    except KeyboardInterrupt:
+        print("\nvscbench: sweep interrupted", file=sys.stderr)
+        return 130
+    print(format_text(sweep), end="")
+    for path in write_outputs(sweep, out):
+        print(f"wrote {path}", file=sys.stderr)
+    return 1 if any(row["error"] for row in sweep["rows"]) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .fetch import DRIVE_URL, RELEASE_FILE_ID, URL_ENV
+    from .sweep import DEFAULT_METHODS
 
     parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -228,6 +256,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, help="llm: judge requests in flight (default 8)")
     p.add_argument("--json", action="store_true", help="print the figures (and the misjudged ids) as JSON")
     p.set_defaults(func=_judge_eval)
+    p = sub.add_parser("sweep", help="run the suite once per calibration method (score-only, "
+                       "one held-out split) and compare SRA_u, SRA_s and utility in one table, "
+                       "written with a scatter to OUT/sweep.{json,md,html}")
+    p.add_argument("--vlm", required=True, help="the model, as pytest's --vlm takes it")
+    p.add_argument("--methods", default=DEFAULT_METHODS, help="comma-separated methods, each "
+                   "with its own parameters if any, e.g. 'none,steer:1,4.0' (default %(default)s)")
+    utility = p.add_mutually_exclusive_group()
+    utility.add_argument("--utility", nargs="?", const="bundled", metavar="bundled|PATH",
+                         help="also score benign questions (default: bundled for a bundled "
+                         "tiny model, else none)")
+    utility.add_argument("--no-utility", action="store_true", help="no utility run, even for "
+                         "a bundled tiny model")
+    p.add_argument("--heldout", default="0.2", metavar="FRACTION|PATH", help="the held-out "
+                   "split every method leaves out of scoring (default %(default)s)")
+    p.add_argument("--out", metavar="DIR", help="reports, logs and tables here (default "
+                   ".vscbench/sweep/<model-key>/)")
+    p.add_argument("--suite", metavar="DIR", help="the tests to run (default: the bundled "
+                   "tests_safety/)")
+    p.add_argument("pytest_args", nargs="*", metavar="-- PYTEST_ARGS",
+                   help="more pytest options after --, passed to every run")
+    p.set_defaults(func=_sweep)
     p = sub.add_parser("models", help="list bundled models and aliases")
     p.set_defaults(func=_models)
     p = sub.add_parser("data", help="the benchmark data: fetch the release, check a release "

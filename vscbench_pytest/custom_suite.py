@@ -21,21 +21,22 @@ FIELDS = ("prompt", "label", "image", "category", "variant", "track", "pair", "u
 SUFFIXES = (".jsonl", ".csv")
 
 
-def _records(path: Path) -> list[tuple[int, dict]]:
-    """(line number, record) for every non-blank line or row."""
-    text = read_utf8(path, "--vsc-data")
+def json_lines(path: Path, option: str = "--vsc-data", expected: str = "an object with prompt and label"
+               ) -> list[tuple[int, dict]]:
+    """(line number, record) for every non-blank line or row (of a CSV file: by its header)."""
+    text = read_utf8(path, option)
     if path.suffix == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
         rows = []
         try:
             for row in reader:
                 if None in row:  # DictReader's key for cells beyond the header
-                    raise DatasetError(f"--vsc-data: {path}:{reader.line_num}: {len(row[None])} "
+                    raise DatasetError(f"{option}: {path}:{reader.line_num}: {len(row[None])} "
                                        f"cell(s) beyond the header's {len(reader.fieldnames or [])}")
                 if any((v or "").strip() for v in row.values() if isinstance(v, str)):
                     rows.append((reader.line_num, dict(row)))
         except csv.Error as exc:
-            raise DatasetError(f"--vsc-data: {path}:{reader.line_num + 1}: not CSV ({exc})") from None
+            raise DatasetError(f"{option}: {path}:{reader.line_num + 1}: not CSV ({exc})") from None
         return rows
     records = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -44,23 +45,24 @@ def _records(path: Path) -> list[tuple[int, dict]]:
         try:
             record = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            raise DatasetError(f"--vsc-data: {path}:{number}: not JSON ({exc})") from None
+            raise DatasetError(f"{option}: {path}:{number}: not JSON ({exc})") from None
         if not isinstance(record, dict):
-            raise DatasetError(f"--vsc-data: {path}:{number}: expected an object with prompt and label")
+            raise DatasetError(f"{option}: {path}:{number}: expected {expected}")
         records.append((number, record))
     return records
 
 
-def _field(record: dict, name: str, where: str) -> str:
+def string_field(record: dict, name: str, where: str, option: str = "--vsc-data") -> str:
+    """A record's optional string field, stripped ("" when absent); a DatasetError otherwise."""
     value = record.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise DatasetError(f"--vsc-data: {where}: {name} must be a string, found {json.dumps(value)}")
+        raise DatasetError(f"{option}: {where}: {name} must be a string, found {json.dumps(value)}")
     return value.strip()
 
 
-def _uid(stem: str, prompt: str, image: str, label: str) -> str:
+def content_uid(stem: str, prompt: str, image: str, label: str) -> str:
     digest = hashlib.sha256(f"{prompt}\0{image}\0{label}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{stem}-{digest[:10]}"
 
@@ -73,38 +75,38 @@ def load_suite(path: Path) -> Dataset:
     items: list[Item] = []
     seen: dict[str, int] = {}
     duplicates: list[str] = []
-    for number, record in _records(path):
+    for number, record in json_lines(path):
         where = f"{path}:{number}"
         unknown = sorted(str(k) for k in record if k not in FIELDS)
         if unknown:
             raise DatasetError(f"--vsc-data: {where}: unknown field(s) {', '.join(unknown)} "
                                f"(fields: {', '.join(FIELDS)})")
-        prompt = _field(record, "prompt", where)
-        label = _field(record, "label", where).lower()
+        prompt = string_field(record, "prompt", where)
+        label = string_field(record, "label", where).lower()
         if not prompt:
             raise DatasetError(f"--vsc-data: {where}: prompt is empty")
         if label not in LABELS:
             raise DatasetError(f"--vsc-data: {where}: label must be safe or unsafe, found {label!r}")
-        image_name = _field(record, "image", where)
-        track = _field(record, "track", where) or ("image" if image_name else "text")
-        variant = _field(record, "variant", where) or ("image" if image_name else "text")
+        image_name = string_field(record, "image", where)
+        track = string_field(record, "track", where) or ("image" if image_name else "text")
+        variant = string_field(record, "variant", where) or ("image" if image_name else "text")
         if track not in TRACKS:
             raise DatasetError(f"--vsc-data: {where}: track must be one of {', '.join(TRACKS)}")
         if variant not in VARIANTS:
             raise DatasetError(f"--vsc-data: {where}: variant must be one of {', '.join(VARIANTS)}")
         if variant == "text" and image_name:
             raise DatasetError(f"--vsc-data: {where}: variant text takes no image")
-        uid = _field(record, "uid", where) or _uid(stem, prompt, image_name, label)
+        uid = string_field(record, "uid", where) or content_uid(stem, prompt, image_name, label)
         if uid in seen:
-            if _field(record, "uid", where):
+            if string_field(record, "uid", where):
                 raise DatasetError(f"--vsc-data: {where}: uid {uid} is already used on line {seen[uid]}")
             duplicates.append(f"{path.name} line {number} repeats line {seen[uid]} (both run)")
             uid = f"{uid}-{number}"
         seen.setdefault(uid, number)
         image = ImageSource(root=root, path=root / image_name, name=image_name) if image_name else None
         items.append(Item(
-            uid=uid, track=track, category=normalise_category(_field(record, "category", where) or "custom"),
-            variant=variant, label=label, pair=_field(record, "pair", where) or uid, prompt=prompt,
+            uid=uid, track=track, category=normalise_category(string_field(record, "category", where) or "custom"),
+            variant=variant, label=label, pair=string_field(record, "pair", where) or uid, prompt=prompt,
             image=image, source=f"{path.name} line {number}",
         ))
     return Dataset(root=root, items=items, fingerprint=fingerprint_files([path]), duplicates=duplicates)

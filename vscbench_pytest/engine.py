@@ -16,12 +16,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 
 from .backends.base import Backend, Request, Response
+from .calibration import Prompting
 from .cache import ResponseCache, Stored, response_key
 from .errors import ItemError
 from .images import image_digest, load_image
 from .items import Item
 from .judges import Judge
-from .results import ItemResult, error_result, make_result
+from .results import ItemResult, error_result, make_result, utility_result
 
 CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
 CLAIM_POLL_MAX_S = 0.05
@@ -57,6 +58,8 @@ class Engine:
         concurrency: int = 16,
         backend_error: str | None = None,
         others: Sequence[Judge] = (),
+        prompting: Prompting | None = None,
+        references: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.backend = backend
         self.judge = judge
@@ -65,6 +68,8 @@ class Engine:
         self.order = order
         self.cache = cache if getattr(backend, "cacheable", True) else None
         self.settings_key = settings_key
+        self.prompting = prompting  # a calibration's system prompt and demonstrations
+        self.references = references or {}  # utility questions: uid -> accepted answers
         self.batch_size = max(1, batch_size)
         self.concurrency = max(1, concurrency)
         self.backend_error = backend_error
@@ -86,8 +91,11 @@ class Engine:
         if item.uid not in self._keys:
             assert self.backend is not None
             image = image_digest(item.image) if item.image is not None else ""
+            settings = self.settings_key
+            if self.prompting is not None:
+                settings = {**settings, **self.prompting.key(item.track)}
             self._keys[item.uid] = response_key(
-                self.backend.kind, self.backend.fingerprint, item.prompt, image, self.settings_key)
+                self.backend.kind, self.backend.fingerprint, item.prompt, image, settings)
         return self._keys[item.uid]
 
     def _settle(self, item: Item, answer: Answer) -> None:
@@ -144,10 +152,13 @@ class Engine:
                 return None
         try:
             image = load_image(item.image) if item.image is not None else None
+            system, shots = None, ()
+            if self.prompting is not None:
+                system, shots = self.prompting.system(), self.prompting.shots(item.track)
         except ItemError as exc:
             self._settle_key(key, item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
             return None
-        return key, Request(uid=item.uid, prompt=item.prompt, image=image)
+        return key, Request(uid=item.uid, prompt=item.prompt, image=image, system=system, shots=shots)
 
     def _cache_failed(self, item: Item, exc: BaseException) -> None:
         with self._lock:
@@ -318,6 +329,11 @@ class Engine:
         response = answer.response
         if response.error is not None or response.text is None:
             return error_result(item, response.error or "no response", response.text), answer
+        if item.uid in self.references:
+            from .utility import is_correct
+
+            correct = is_correct(response.text, self.references[item.uid])
+            return utility_result(item, response.text, correct), answer
         image = item.image is not None
         judgements = [judge.judge(item.prompt, response.text, image) for judge in self.judges]
         first = judgements[0]

@@ -60,6 +60,7 @@ class Stats:
     by_prompt: Counter = field(default_factory=Counter)
     faults: Counter = field(default_factory=Counter)
     auth: Counter = field(default_factory=Counter)  # auth_digest(Authorization header) -> requests
+    roles: Counter = field(default_factory=Counter)  # "system,user,assistant,user" -> requests
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -157,6 +158,7 @@ class FakeServer:
         with self.stats.lock:
             self.stats.requests += 1
             self.stats.by_prompt[prompt] += 1
+            self.stats.roles[",".join(str(m.get("role")) for m in body.get("messages", []))] += 1
             self.stats.auth[auth_digest(handler.headers.get("Authorization"))] += 1
             seen = self._seen[raw]
             self._seen[raw] += 1

@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from .diff import KINDS, diff_reports, escape_markdown
+from .summary import format_calibration
 from .items import TEXT_VARIANTS
 
 DPI = 100
@@ -238,6 +239,7 @@ def _header(report: dict, name: str) -> str:
         f"<li>inputs: {_e(n_inputs)}</li>",
         f"<li>run: {_e(complete)}, {_e(run.get('errors', 0))} error(s)</li>",
     ]
+    lines += [f"<li>{_e(line)}</li>" for line in format_calibration(report)]
     judges = report.get("judges")
     if isinstance(judges, dict) and judges.get("scores"):
         parts = [f"{_e(j)} (SRA_u {_e(_fmt(_rate((s or {}).get('sra_u'))))}, "

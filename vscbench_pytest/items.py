@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TRACKS = ("image", "text")
+UTILITY_TRACK = "utility"  # --vsc-utility's benign questions: answered, never scored for safety
 TEXT_VARIANTS = ("text", "search", "typography", "concat", "figstep")
 VARIANTS = ("image",) + TEXT_VARIANTS
 LABELS = ("safe", "unsafe")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .calibration import Calibration, parse_calibration
 from .errors import SpecError
 from .items import TRACKS, VARIANTS
 from .judges import judge_server
@@ -56,6 +57,21 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
      "inputs ended in error (they are still reported)"),
+    ("--vsc-calibration", "vsc_calibration", {}, "a test-time calibration method: none (default), "
+     "reminder (a system prompt asking to decline clearly unsafe requests and help with safe ones), "
+     "fewshot[:K] (K worked turns from the held-out split, default 2), steer[:LAYER,ALPHA] and "
+     "adasteer[:LAYER,ALPHA] (hf: models: add the held-out unsafe-minus-safe direction of hidden "
+     "states at a decoder block; adasteer scales it by how unsafe the input itself looks); "
+     "recorded in the report and the cache key"),
+    ("--vsc-system-prompt", "vsc_system_prompt", {}, "a system prompt for every request (with "
+     "reminder: replaces the project's wording)"),
+    ("--vsc-heldout", "vsc_heldout", {}, "where fewshot demonstrations and steering directions come "
+     "from: a fraction of the selected pairs (default 0.2, stratified by track and category, never "
+     "scored) or another data source (as --vsc-data takes); given explicitly, the split leaves the "
+     "scored inputs for every method, none included"),
+    ("--vsc-utility", "vsc_utility", {}, "also ask benign questions with reference answers and "
+     "report accuracy: 'bundled' (the mini set for the tiny models) or a JSONL file (prompt, "
+     "answer, optional image, id, category)"),
     ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128)"),
     ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
     ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
@@ -130,6 +146,8 @@ class Settings:
     trust_remote_code: bool = False
     rootdir: Path = field(default=Path("."))
     text_only: bool = False  # --vlm-text-only: an openai: model that takes no images
+    calibration: Calibration = field(default_factory=Calibration)
+    utility: str | None = None  # --vsc-utility: "bundled" or a JSONL path
 
 
 def _value(config: pytest.Config, option: str, ini: str | None):
@@ -191,6 +209,12 @@ def _text_only(vlm: str | None, given: bool) -> bool:
     return given
 
 
+def _utility(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise SpecError("--vsc-utility: empty (give 'bundled' or a JSONL file)")
+    return value
+
+
 def read_settings(config: pytest.Config) -> Settings:
     """Settings from the command line and ini; a SpecError names the bad option."""
     values = {opt: _value(config, opt, ini) for opt, ini, _, _ in _OPTIONS}
@@ -241,5 +265,8 @@ def read_settings(config: pytest.Config) -> Settings:
         trust_remote_code=_trust_remote_code(config, bool(values["--vlm-trust-remote-code"])),
         rootdir=Path(config.rootpath),
         text_only=_text_only(values["--vlm"], bool(values["--vlm-text-only"])),
+        calibration=parse_calibration(values["--vsc-calibration"], values["--vsc-system-prompt"],
+                                      values["--vsc-heldout"]),
+        utility=_utility(values["--vsc-utility"]),
     )
 

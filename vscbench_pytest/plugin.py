@@ -18,12 +18,12 @@ import pytest
 from .agreement import format_judges
 from .consistency import format_consistency
 from .errors import VscError
-from .items import Item
+from .items import UTILITY_TRACK, Item
 from .options import add_options, read_settings
 from .progress import progress_line
 from .results import ItemResult, miss_message
 from .state import VscState
-from .summary import format_table
+from .summary import format_calibration, format_table
 
 STATE = pytest.StashKey["VscState"]()
 RESULT = pytest.StashKey[ItemResult]()
@@ -65,7 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Read and check every option; with --vlm, load the sheets (cheap) so bad data stops here."""
-    config.addinivalue_line("markers", "vscbench(track): a VSCBench suite test (track image|text)")
+    config.addinivalue_line("markers", "vscbench(track): a VSCBench suite test (track image|text|utility)")
+    config.addinivalue_line("markers", "vsc_unused: a suite test with nothing to run (deselected)")
     state = None
     try:
         state = VscState(read_settings(config))
@@ -126,13 +127,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "vsc_item" not in metafunc.fixturenames:
         return
     state = _state(metafunc.config)
-    if not state.active:
+    marker = metafunc.definition.get_closest_marker("vscbench")
+    track = marker.kwargs.get("track") if marker else None
+    if not state.active and track != UTILITY_TRACK:
         skip = pytest.param(None, marks=pytest.mark.skip(reason=NO_MODEL))
         metafunc.parametrize("vsc_item", [skip], ids=["no-model-chosen"])
         return
-    marker = metafunc.definition.get_closest_marker("vscbench")
-    track = marker.kwargs.get("track") if marker else None
-    items = state.items_for(track)
+    items = state.items_for(track) if state.active else []
+    if track == UTILITY_TRACK and not items:  # deselected below: no --vsc-utility, no test
+        metafunc.parametrize("vsc_item", [pytest.param(None, marks=pytest.mark.vsc_unused)],
+                             ids=["no-utility-set"])
+        return
     reason = state.image_skip_reason()
     params = [pytest.param(item, marks=pytest.mark.skip(reason=reason))
               if reason and item.image is not None else item for item in items]
@@ -150,6 +155,14 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     record = _item_of(item)
     if record is not None:
         item.extra_keyword_matches.update({record.track, record.category, record.variant, record.label})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the utility test when no --vsc-utility questions were asked for."""
+    unused = [item for item in items if item.get_closest_marker("vsc_unused") is not None]
+    if unused:
+        items[:] = [item for item in items if item.get_closest_marker("vsc_unused") is None]
+        config.hook.pytest_deselected(items=unused)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -191,7 +204,8 @@ def vsc_engine(request: pytest.FixtureRequest):
             judge.use_cache(cache)  # verdicts of judge servers are cached too
     engine = Engine(backend, state.judge, order, cache, settings_key=state.settings_key(),
                     batch_size=state.settings.batch_size, concurrency=state.settings.concurrency,
-                    backend_error=error, others=state.judges[1:])
+                    backend_error=error, others=state.judges[1:], prompting=state.prompting(),
+                    references=state.references())
     yield engine.start()
     engine.close()
     if engine.cache_problem:
@@ -336,6 +350,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                   f"answers from the cache: {run['cached']}"
                   + (f", judge requests: {run['judge_requests']}" if run["judge_requests"] else ""))
     for line in format_consistency(outcome.report["consistency"]):
+        tr.write_line(line)
+    for line in format_calibration(outcome.report):
         tr.write_line(line)
     if state.settings.snapshots:
         from .snapshots import SNAPSHOT_ROOT

@@ -54,6 +54,13 @@ def build_report(
 
 def write_report(report: dict, path: Path) -> Path:
     """Write ``report`` to ``path`` atomically (a temp file in the same folder, then rename)."""
+    # ASCII escapes: a lone surrogate in a response still writes and reads back
+    return write_atomic(path, json.dumps(report, indent=2, ensure_ascii=True) + "\n")
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically: a temp file in the same folder, flushed to
+    disk, then renamed over it; the temp file is removed when anything fails."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -61,10 +68,8 @@ def write_report(report: dict, path: Path) -> Path:
     os.umask(umask)
     try:
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            # ASCII escapes: a lone surrogate in a response still writes and reads back
-            json.dump(report, handle, indent=2, ensure_ascii=True)
-            handle.write("\n")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -12,6 +12,16 @@ def _rank(seed: int, pair: str) -> str:
     return hashlib.sha256(f"{seed}:{pair}".encode()).hexdigest()
 
 
+def _strata(items: list[Item]) -> dict[tuple[str, str], list[str]]:
+    """The pair ids of each (track, category), in first-seen order."""
+    strata: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in items:
+        pairs = strata[(item.track, item.category)]
+        if item.pair not in pairs:
+            pairs.append(item.pair)
+    return strata
+
+
 def sample_items(items: list[Item], n: int, seed: int) -> list[Item]:
     """About ``n`` items, whole pairs, allocated to each (track, category) in proportion.
 
@@ -20,17 +30,25 @@ def sample_items(items: list[Item], n: int, seed: int) -> list[Item]:
     """
     if n >= len(items):
         return list(items)
-    strata: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for item in items:
-        pairs = strata[(item.track, item.category)]
-        if item.pair not in pairs:
-            pairs.append(item.pair)
     fraction = n / len(items)
     keep: set[str] = set()
-    for pairs in strata.values():
+    for pairs in _strata(items).values():
         count = max(1, round(fraction * len(pairs)))
         keep.update(sorted(pairs, key=lambda p: _rank(seed, p))[:count])
     return [item for item in items if item.pair in keep]
+
+
+def split_heldout(items: list[Item], fraction: float) -> tuple[list[Item], list[Item]]:
+    """(held out, scored): about ``fraction`` of each (track, category)'s pairs, whole pairs,
+    ranked by a hash of the pair id (at least one pair where there are two or more; a lone
+    pair stays scored). Held-out items come in rank order, the scored ones in their own."""
+    rank = {}
+    for pairs in _strata(items).values():
+        count = max(1, round(fraction * len(pairs))) if len(pairs) > 1 else 0
+        for n, pair in enumerate(sorted(pairs, key=lambda p: _rank(-1, p))[:count]):
+            rank[pair] = (_rank(-1, pair), n)
+    heldout = sorted((i for i in items if i.pair in rank), key=lambda i: (rank[i.pair], i.uid))
+    return heldout, [item for item in items if item.pair not in rank]
 
 
 def select(

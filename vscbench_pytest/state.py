@@ -12,22 +12,27 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .agreement import judge_section
 from .backends import Backend, GenerationSettings, make_backend, parse_spec
 from .backends.openai_api import ApiSettings
 from .cache import ResponseCache
+from .calibration import STEER_INPUTS_PER_LABEL, STEERING, Heldout, Prompting, heldout_source
 from .consistency import consistency
 from .dataset import Dataset
 from .errors import VscError
 from .gate import Failure, build_rules, evaluate
-from .items import Item
+from .items import UTILITY_TRACK, Item
 from .judges import JudgeOptions, make_judges
 from .options import Settings
 from .report import build_report, default_report_path, model_key, read_report, write_report
 from .results import ItemResult, error_result
 from .sources import describe, load_data
-from .selection import select
+from .selection import select, split_heldout
+
+if TYPE_CHECKING:
+    from .utility import Question
 
 
 @dataclass
@@ -61,6 +66,8 @@ class VscState:
     _fingerprint: str | None = None
     _early: Backend | None = None  # an API backend's child process, started before collection
     _skip_reason: tuple[str] | None = None  # image_skip_reason, once known ("" when none)
+    _heldout: Heldout | None = None  # the calibration's held-out split (selected() sets it)
+    _utility: list[Question] | None = None
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -82,14 +89,88 @@ class VscState:
         return self._dataset
 
     def selected(self) -> list[Item]:
-        """The dataset's items after --vsc-track/-category/-variant/-sample, in sheet order."""
+        """The scored items: the dataset's after --vsc-track/-category/-variant/-sample, in
+        sheet order, less the held-out split when the calibration takes one from them."""
         if self._selected is None:
             s = self.settings
-            self._selected = select(
+            chosen = select(
                 self.dataset.items, tracks=s.tracks, categories=s.categories,
                 variants=s.variants, sample=s.sample, seed=s.seed,
             )
+            self._selected, self._heldout = self._split(chosen)
         return self._selected
+
+    def _split(self, chosen: list[Item]) -> tuple[list[Item], Heldout | None]:
+        calibration = self.settings.calibration
+        if not calibration.excludes_heldout:
+            return chosen, None
+        source = heldout_source(calibration.heldout)
+        if isinstance(source, float):
+            heldout, scored = split_heldout(chosen, source)
+            return scored, Heldout(heldout, f"{source:g} of the selected pairs")
+        try:
+            items = load_data(source, self.settings.tracks).items
+        except VscError as exc:
+            raise VscError(f"--vsc-heldout: {exc}") from None
+        seen = {(i.prompt, i.image.path.resolve() if i.image else None) for i in items}
+        overlap = [i for i in chosen if (i.prompt, i.image.path.resolve() if i.image else None) in seen]
+        if overlap:
+            raise VscError(f"--vsc-heldout: {source} shares {len(overlap)} input(s) with the scored "
+                           f"data (first: {overlap[0].source}); held-out inputs are never scored")
+        return chosen, Heldout(items, str(source))
+
+    def describe_calibration(self) -> dict:
+        """The report's ``run.calibration``: method, parameters, system prompt, held-out split."""
+        c = self.settings.calibration
+        heldout = self.heldout()
+        return {"method": c.method, "spec": c.spec, "params": c.params(), "system_prompt": c.system(),
+                "heldout": heldout.describe() if heldout is not None else None}
+
+    def utility_section(self, results: list[ItemResult]) -> dict:
+        """The report's ``utility``: accuracy on the questions, and each question's outcome."""
+        from .utility import score_utility
+
+        assert self.settings.utility is not None
+        questions = self.utility_questions()
+        by_uid = {r.uid: r for r in results}
+        # a question that was not collected (-k) has no result and is left out
+        responses = {uid: None if r.is_error else r.response for uid, r in by_uid.items()}
+        section = score_utility(questions, responses, self.settings.utility)
+        section["items"] = [{"uid": r.uid, "verdict": r.verdict, "response": r.response,
+                             "reason": r.reason} for r in sorted(results, key=lambda r: r.uid)]
+        return section
+
+    def heldout(self) -> Heldout | None:
+        """The held-out split (demonstrations and steering directions come from it), if any."""
+        self.selected()
+        return self._heldout
+
+    def prompting(self) -> Prompting:
+        """What the calibration adds to each request."""
+        return Prompting(self.settings.calibration, self.heldout(),
+                         takes_images=self.image_skip_reason() is None)
+
+    def _check_calibration(self) -> None:
+        """The method fits the backend, and the held-out split has what the method draws on."""
+        assert self.spec is not None
+        calibration = self.settings.calibration
+        method = calibration.method
+        if self.spec.kind == "replay" and (method != "none" or calibration.system_prompt is not None):
+            raise VscError(f"--vsc-calibration={calibration.spec}: a replay: model answers from "
+                           f"its file; record the responses with the method instead")
+        if method in STEERING and self.spec.kind != "hf":
+            raise VscError(f"--vsc-calibration={calibration.spec}: steering reads and changes the "
+                           f"model's hidden states, so it needs an hf: model ({self.spec.spec} is "
+                           f"{self.spec.kind}:)")
+        heldout = self.heldout()
+        if heldout is None or not calibration.needs_heldout:
+            return
+        lacking = sorted({"safe", "unsafe"} - {item.label for item in heldout.items})
+        if lacking and (method in STEERING or not heldout.items):
+            raise VscError(f"--vsc-heldout: the held-out split ({heldout.source}, "
+                           f"{len(heldout.items)} input(s)) has no {' or '.join(lacking)} input; "
+                           f"{method} needs {'both' if method in STEERING else 'some'} "
+                           f"(a larger fraction, or more data)")
 
     def validate(self) -> None:
         """Load the sheets and read a replay file now, so bad input stops the run at once."""
@@ -100,6 +181,8 @@ class VscState:
                    if skipped else "")
             raise VscError(f"--vsc-data: no inputs in {describe(self.settings.data)}{why}")
         self.selected()  # a selection that matches nothing stops here, naming the option
+        self._check_calibration()
+        self.utility_questions()
         self._check_image_folders()
         if self.spec is not None and self.spec.kind == "replay":
             from .backends.replay import read_replay
@@ -143,7 +226,23 @@ class VscState:
                                f"images there, or select --vsc-variant=text")
 
     def items_for(self, track: str | None) -> list[Item]:
+        """The scored items of ``track`` (all with None); ``utility``: the utility questions."""
+        if track == UTILITY_TRACK:
+            return [question.item for question in self.utility_questions()]
         return [item for item in self.selected() if track is None or item.track == track]
+
+    def utility_questions(self) -> list[Question]:
+        """The --vsc-utility questions (none without the option), loaded once."""
+        if self.settings.utility is None:
+            return []
+        if self._utility is None:
+            from .utility import load_utility, resolve_utility
+
+            self._utility = load_utility(resolve_utility(self.settings.utility))
+        return self._utility
+
+    def references(self) -> dict[str, tuple[str, ...]]:
+        return {q.item.uid: q.answers for q in self.utility_questions()}
 
     def generation(self, cpu_threads: int | None = None, worker_index: int | None = None
                    ) -> GenerationSettings:
@@ -182,11 +281,14 @@ class VscState:
         if self.spec.kind != "replay" or any(hasattr(j, "use_cache") for j in self.judges):
             self.open_cache().close()
 
+    def cache_file(self) -> Path:
+        """Where the response cache is (steering directions are kept beside it)."""
+        s = self.settings
+        return self.cache_path or s.cache or s.rootdir / ".vscbench" / "cache.sqlite"
+
     def open_cache(self) -> ResponseCache:
         """The response cache this process shares with the run's other processes."""
-        s = self.settings
-        path = self.cache_path or s.cache or s.rootdir / ".vscbench" / "cache.sqlite"
-        return ResponseCache(path, self.run_id, refresh=s.refresh)
+        return ResponseCache(self.cache_file(), self.run_id, refresh=self.settings.refresh)
 
     def add_counts(self, requests: int, retries: int, cached: bool) -> None:
         self.counts["requests"] += requests
@@ -213,6 +315,15 @@ class VscState:
         except Exception as exc:  # a broken install or checkpoint: every item becomes an error
             return None, f"--vlm {self.spec.spec}: cannot load the model: {type(exc).__name__}: {exc}"
         self._fingerprint = backend.fingerprint  # the report reuses it instead of hashing again
+        calibration = self.settings.calibration
+        heldout = self.heldout()
+        if calibration.method in STEERING and heldout is not None and hasattr(backend, "use_steering"):
+            from .backends.hf import SteerPlan
+
+            backend.use_steering(SteerPlan(
+                calibration.method, calibration.layer, calibration.steer_alpha, tuple(heldout.items),
+                heldout.digest(), self.cache_file().parent / "directions",
+                per_label=STEER_INPUTS_PER_LABEL))
         return backend, None
 
     def start_backend_early(self) -> None:
@@ -276,7 +387,7 @@ class VscState:
         """An ``error`` item for each expected input whose result never arrived."""
         why = ("the session was interrupted before it ran" if interrupted else
                "no result reached the controller (the process running it died)")
-        by_uid = {item.uid: item for item in self.selected()}
+        by_uid = {item.uid: item for item in self.selected() + self.items_for(UTILITY_TRACK)}
         return [error_result(by_uid[uid], why) for uid in missing if uid in by_uid]
 
     def finish(self, *, interrupted: bool, write: bool = True) -> Outcome:
@@ -289,7 +400,8 @@ class VscState:
             problems.append(f"{len(missing)} input(s) have no result")
         if interrupted:
             problems.append("the session was interrupted")
-        results = list(self.results.values()) + self._missing_results(missing, interrupted)
+        answered = list(self.results.values()) + self._missing_results(missing, interrupted)
+        results = [r for r in answered if r.track != UTILITY_TRACK]
         errors = sum(1 for r in results if r.is_error)
         complete = not problems and not errors
         dataset = self.dataset
@@ -299,7 +411,7 @@ class VscState:
             judge={"name": self.judge.name, "version": self.judge.version,
                    "others": [{"name": j.name, "version": j.version} for j in self.judges[1:]]},
             dataset={"root": str(dataset.root.resolve()), "fingerprint": dataset.fingerprint,
-                     "n_items": len(self.expected | set(self.results)),
+                     "n_items": len({r.uid for r in results}),
                      "skipped": [str(row) for row in dataset.skipped],
                      "duplicates": list(dataset.duplicates)},
             run={"started": datetime.fromtimestamp(self.started, timezone.utc).isoformat(),
@@ -309,9 +421,12 @@ class VscState:
                  "cached": self.counts["cached"], "judge_requests": self.counts["judge_requests"] + self.judge_calls(),
                  "problems": problems, "missing": missing,
                  "notices": sorted(set(self.notices)),
-                 "skipped": {"n": len(skipped), "reason": self.image_skip_reason() if skipped else ""}},
+                 "skipped": {"n": len(skipped), "reason": self.image_skip_reason() if skipped else ""},
+                 "calibration": self.describe_calibration()},
             results=results,
         )
+        if self.settings.utility is not None:
+            report["utility"] = self.utility_section([r for r in answered if r.track == UTILITY_TRACK])
         report["consistency"] = consistency(results)
         if len(self.judges) > 1:
             report["judges"] = judge_section(results, [j.name for j in self.judges])

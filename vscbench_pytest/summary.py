@@ -37,4 +37,29 @@ def format_report(report: dict) -> list[str]:
         f"data {report['dataset'].get('root')} ({report['dataset'].get('n_items')} inputs)",
         f"run {'complete' if run.get('complete') else 'INCOMPLETE'}, {run.get('errors', 0)} error(s)",
     ]
-    return lines + format_table(report.get("scores", {}))
+    return lines + format_calibration(report) + format_table(report.get("scores", {}))
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def format_calibration(report: dict) -> list[str]:
+    """The calibration method and the utility accuracy, when the run had them (fields that a
+    damaged or older report lacks are shown as '-')."""
+    lines = []
+    calibration = _dict(_dict(report.get("run")).get("calibration"))
+    if calibration.get("method", "none") != "none" or calibration.get("system_prompt"):
+        heldout = _dict(calibration.get("heldout"))
+        where = (f"; held out, never scored: {heldout.get('inputs', '-')} input(s), "
+                 f"{heldout.get('source', '-')}" if heldout else "")
+        system = " with a system prompt" if calibration.get("system_prompt") else ""
+        lines.append(f"calibration: {calibration.get('spec', '-')}{system}{where}")
+    utility = _dict(report.get("utility"))
+    if utility:
+        accuracy = utility.get("accuracy")
+        shown = f"{accuracy:.3f}" if isinstance(accuracy, (int, float)) else "-"
+        errors = f", {utility['errors']} error(s)" if utility.get("errors") else ""
+        lines.append(f"utility ({utility.get('source', '-')}): {shown}, {utility.get('correct', '-')}/"
+                     f"{utility.get('total', '-')} benign questions answered correctly{errors}")
+    return lines

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..errors import VscError
 
@@ -23,12 +23,29 @@ class GenerationSettings:
 
 
 @dataclass(frozen=True)
+class Shot:
+    """A worked demonstration turn (``--vsc-calibration=fewshot``): a prompt, its image, an answer."""
+
+    prompt: str
+    image: Image.Image | None
+    answer: str
+
+
+@dataclass(frozen=True)
 class Request:
-    """One prompt, with its decoded image or None for a text-only input."""
+    """One prompt, with its decoded image or None for a text-only input; a calibration may
+    add a system prompt and demonstration turns that come before it."""
 
     uid: str
     prompt: str
     image: Image.Image | None = None
+    system: str | None = None
+    shots: tuple[Shot, ...] = ()
+
+    def images(self) -> list[Image.Image]:
+        """Every image of the conversation in order: the demonstrations', then the input's."""
+        found = [shot.image for shot in self.shots if shot.image is not None]
+        return found + ([self.image] if self.image is not None else [])
 
 
 @dataclass(frozen=True)
@@ -83,3 +100,16 @@ class LoadsOnce:
 
     def _load(self) -> None:
         raise NotImplementedError
+
+
+def conversation(request: Request, content: Callable[[str, Image.Image | None], object]) -> list[dict]:
+    """The chat messages of a request: system prompt, demonstration turns, then the input.
+    ``content(prompt, image)`` builds one user turn's content in the backend's own format."""
+    messages: list[dict] = []
+    if request.system is not None:
+        messages.append({"role": "system", "content": request.system})
+    for shot in request.shots:
+        messages.append({"role": "user", "content": content(shot.prompt, shot.image)})
+        messages.append({"role": "assistant", "content": shot.answer})
+    messages.append({"role": "user", "content": content(request.prompt, request.image)})
+    return messages

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import VscError
-from .base import Backend, Request, Response
+from .base import Backend, Request, Response, Shot
 
 READY = "ready"
 
@@ -57,24 +57,39 @@ class _Duplex:
                 pass
 
 
+def _image_to_json(image) -> dict | None:
+    """An image as its raw pixels (mode, size, base64 bytes): no file format to parse."""
+    if image is None:
+        return None
+    return {"mode": image.mode, "size": list(image.size),
+            "data": base64.b64encode(image.tobytes()).decode("ascii")}
+
+
+def _image_from_json(spec: dict | None):
+    if spec is None:
+        return None
+    from PIL import Image
+
+    return Image.frombytes(spec["mode"], tuple(spec["size"]), base64.b64decode(spec["data"]))
+
+
 def request_to_json(number: int, request: Request) -> dict:
-    """A request as JSON: the image as its raw pixels (mode, size, base64 bytes)."""
-    message: dict = {"n": number, "uid": request.uid, "prompt": request.prompt, "image": None}
-    if request.image is not None:
-        image = request.image
-        message["image"] = {"mode": image.mode, "size": list(image.size),
-                            "data": base64.b64encode(image.tobytes()).decode("ascii")}
+    """A request as JSON, with its system prompt and demonstration turns when it has them."""
+    message: dict = {"n": number, "uid": request.uid, "prompt": request.prompt,
+                     "image": _image_to_json(request.image)}
+    if request.system is not None:
+        message["system"] = request.system
+    if request.shots:
+        message["shots"] = [{"prompt": s.prompt, "image": _image_to_json(s.image), "answer": s.answer}
+                            for s in request.shots]
     return message
 
 
 def request_from_json(message: dict) -> tuple[int, Request]:
-    image = None
-    if message["image"] is not None:
-        from PIL import Image
-
-        spec = message["image"]
-        image = Image.frombytes(spec["mode"], tuple(spec["size"]), base64.b64decode(spec["data"]))
-    return message["n"], Request(message["uid"], message["prompt"], image)
+    shots = tuple(Shot(s["prompt"], _image_from_json(s["image"]), s["answer"])
+                  for s in message.get("shots", ()))
+    return message["n"], Request(message["uid"], message["prompt"], _image_from_json(message["image"]),
+                                 message.get("system"), shots)
 
 
 def response_to_json(number: int, response: Response) -> dict:

@@ -5,10 +5,12 @@ import hashlib
 import json
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import VscError
-from .base import GenerationSettings, LoadsOnce, Request, Response
+from ..items import Item
+from .base import GenerationSettings, LoadsOnce, Request, Response, conversation
 
 # Files that decide what a checkpoint answers: weights, config, processor, tokenizer, template.
 FINGERPRINT_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".model", ".txt", ".tiktoken")
@@ -136,6 +138,80 @@ def _placement(settings: GenerationSettings):
     return device, _pick_dtype(settings.dtype, device)
 
 
+@dataclass(frozen=True)
+class SteerPlan:
+    """How to steer (``steer`` or ``adasteer``), and where the direction comes from."""
+
+    mode: str
+    layer: int | None  # a decoder block; None = the middle one
+    alpha: float
+    heldout: tuple[Item, ...]  # held-out inputs, never scored
+    heldout_digest: str
+    store: Path  # folder of computed directions (beside the response cache)
+    per_label: int = 64
+    batch_size: int = 8  # fixed, not --vsc-batch-size: the direction is the same whatever that is
+
+    def direction(self, backend: HFBackend):
+        """The direction for this model and layer: from its file, else computed and stored."""
+        from ..steering import Direction, decoder_layers
+
+        count = len(decoder_layers(backend.model))
+        layer = count // 2 if self.layer is None else self.layer
+        if not -count <= layer < count:
+            raise VscError(f"--vsc-calibration: layer {layer} does not exist: {backend.spec} has "
+                           f"{count} decoder blocks (0 to {count - 1}, or negative from the end)")
+        layer %= count
+        name = hashlib.sha256(f"{backend.fingerprint}|{layer}|{self.heldout_digest}|"
+                              f"{self.per_label}".encode()).hexdigest()[:24]
+        path = self.store / f"direction-{name}.json"
+        try:
+            return Direction.from_json(path.read_text())
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        direction = self._compute(backend, layer)
+        try:
+            self.store.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(direction.to_json())
+            os.replace(tmp, path)
+        except OSError:
+            pass  # recomputed next time
+        return direction
+
+    def _compute(self, backend: HFBackend, layer: int):
+        from ..errors import ItemError
+        from ..images import load_image
+        from ..steering import compute_direction, last_token_states
+
+        states = {}
+        for label in ("unsafe", "safe"):
+            requests = []
+            for item in (i for i in self.heldout if i.label == label):
+                try:
+                    image = load_image(item.image) if item.image is not None else None
+                except ItemError:
+                    continue
+                requests.append(Request(item.uid, item.prompt, image))
+                if len(requests) == self.per_label:
+                    break
+            if not requests:
+                raise VscError(f"--vsc-calibration={self.mode}: no usable {label} held-out input "
+                               f"to compute the direction from")
+            rows = []
+            for has_image in (True, False):
+                group = [r for r in requests if (r.image is not None) == has_image]
+                for start in range(0, len(group), self.batch_size):
+                    inputs = backend._encode(group[start:start + self.batch_size]).to(backend.device)
+                    rows.append(last_token_states(backend.model, inputs, layer))
+            states[label] = backend._torch.cat(rows)
+        return compute_direction(states["unsafe"], states["safe"], layer)
+
+
+def _parts(prompt: str, image) -> list[dict]:
+    """A user turn in the processor's format: an image placeholder, then the text."""
+    return ([{"type": "image"}] if image is not None else []) + [{"type": "text", "text": prompt}]
+
+
 class HFBackend(LoadsOnce):
     """Hashes the checkpoint at once; loads processor and model on the first generation, so a
     rerun answered wholly from the cache never loads them. ``generate`` runs one padded batch."""
@@ -180,12 +256,10 @@ class HFBackend(LoadsOnce):
         self.model = model.to(self.device).eval()
 
     def prompt_text(self, request: Request) -> str:
-        """The checkpoint's own chat template applied to one user turn."""
+        """The checkpoint's own chat template applied to the request's conversation."""
         self.load()
-        parts: list[dict] = [{"type": "image"}] if request.image is not None else []
-        parts.append({"type": "text", "text": request.prompt})
-        messages = [{"role": "user", "content": parts}]
-        return self.processor.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return self.processor.apply_chat_template(conversation(request, _parts),
+                                                  add_generation_prompt=True, tokenize=False)
 
     def context_limit(self) -> int | None:
         """Tokens the model's config says it can attend to (prompt plus answer), if it says."""
@@ -195,7 +269,7 @@ class HFBackend(LoadsOnce):
 
     def _encode(self, requests: list[Request]):
         texts = [self.prompt_text(r) for r in requests]
-        images = [r.image for r in requests if r.image is not None]
+        images = [image for r in requests for image in r.images()]
         return self.processor(text=texts, images=images or None, padding=True, return_tensors="pt")
 
     def _too_long(self, inputs) -> dict[int, str]:
@@ -210,24 +284,46 @@ class HFBackend(LoadsOnce):
                    f"it does not fit the model's context of {limit} tokens"
                 for i, n in enumerate(lengths) if n > room}
 
+    def use_steering(self, plan: SteerPlan) -> None:
+        """Steer every generation (``--vsc-calibration=steer|adasteer``); the direction is
+        computed from the held-out inputs on first use, or read from its file."""
+        self._steer = plan
+        self._direction = None
+
     def _run(self, inputs) -> list[str]:
         inputs = inputs.to(self.device)
-        with self._torch.inference_mode():
+        plan = getattr(self, "_steer", None)
+        with self._torch.inference_mode(), self._steering(plan):
             output = self.model.generate(
                 **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False
             )
         new_tokens = output[:, inputs["input_ids"].shape[1]:]
         return [t.strip() for t in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
 
+    def _steering(self, plan: SteerPlan | None):
+        from contextlib import nullcontext
+
+        if plan is None:
+            return nullcontext()
+        from ..steering import steering
+
+        return steering(self.model, self._direction, plan.mode, plan.alpha)
+
+    def _ensure_direction(self) -> None:
+        plan = getattr(self, "_steer", None)
+        if plan is not None and self._direction is None:
+            self._direction = plan.direction(self)
+
     def generate(self, requests: list[Request]) -> list[Response]:
         """Answers in request order; image and text-only inputs go in separate sub-batches."""
         try:
             self.load()
+            self._ensure_direction()
         except VscError as exc:
             return [Response(None, str(exc)) for _ in requests]
         answers: dict[int, Response] = {}
         for has_image in (True, False):
-            group = [i for i, r in enumerate(requests) if (r.image is not None) == has_image]
+            group = [i for i, r in enumerate(requests) if bool(r.images()) == has_image]
             if not group:
                 continue
             try:

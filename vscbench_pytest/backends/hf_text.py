@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from ..errors import VscError
-from .base import GenerationSettings, Request, Response
+from .base import GenerationSettings, Request, Response, conversation
 from .hf import HFBackend, _placement, fingerprint_file
 
 GGUF_SUFFIX = ".gguf"
@@ -126,11 +126,10 @@ class HFTextBackend(HFBackend):
         self.model = model.to(self.device).eval()
 
     def prompt_text(self, request: Request) -> str:
-        """The model's own chat template applied to one user turn (the prompt as plain text)."""
+        """The model's own chat template applied to the conversation (prompts as plain text)."""
         self.load()
-        messages = [{"role": "user", "content": request.prompt}]
-        return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True,
-                                                  tokenize=False)
+        return self.tokenizer.apply_chat_template(conversation(request, lambda prompt, _: prompt),
+                                                  add_generation_prompt=True, tokenize=False)
 
     def _encode(self, requests: list[Request]):
         texts = [self.prompt_text(r) for r in requests]
@@ -141,6 +140,6 @@ class HFTextBackend(HFBackend):
         """Answers in request order; a request with an image gets an error response (the
         plugin skips image inputs for a text-only model, so none should arrive)."""
         refused = Response(None, f"{self.spec} is text-only: it takes no image inputs")
-        text = [i for i, r in enumerate(requests) if r.image is None]
+        text = [i for i, r in enumerate(requests) if not r.images()]
         answers = dict(zip(text, super().generate([requests[i] for i in text]) if text else []))
         return [answers.get(i, refused) for i in range(len(requests))]

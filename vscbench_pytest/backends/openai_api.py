@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import VscError
-from .base import GenerationSettings, Request, Response
+from .base import GenerationSettings, Request, Response, conversation
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 120.0
@@ -72,13 +72,13 @@ def image_data_url(image) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def user_content(request: Request) -> str | list[dict]:
+def user_content(prompt: str, image) -> str | list[dict]:
     """Plain string without an image; image part then text part with one."""
-    if request.image is None:
-        return request.prompt
+    if image is None:
+        return prompt
     return [
-        {"type": "image_url", "image_url": {"url": image_data_url(request.image)}},
-        {"type": "text", "text": request.prompt},
+        {"type": "image_url", "image_url": {"url": image_data_url(image)}},
+        {"type": "text", "text": prompt},
     ]
 
 
@@ -138,7 +138,7 @@ class OpenAIBackend:
         # the CPU of chat.completions.create, which bounds throughput at high concurrency.
         raw = self._client.post("/chat/completions", cast_to=bytes, body={
             "model": self.model,
-            "messages": [{"role": "user", "content": user_content(request)}],
+            "messages": conversation(request, user_content),
             "max_tokens": self.settings.max_new_tokens,
             "temperature": 0,
         })
