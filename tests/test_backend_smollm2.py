@@ -322,3 +322,24 @@ def test_suite_runs_the_text_inputs_and_skips_the_image_inputs(pytester, tmp_pat
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) + outcomes.get("xfailed", 0) == 4 and not outcomes.get("failed")
     assert outcomes.get("skipped") == 28, outcomes
+
+
+@needs_torch
+def test_hf_causal_folder_takes_calibration(tiny_causal: Path, tmp_path: Path) -> None:
+    """A text-only hf: model gets the system prompt and demonstration turns as text, and can be
+    steered like a VLM (its decoder blocks are found, the direction is stored beside the cache)."""
+    from vscbench_pytest.backends.base import Shot
+    from vscbench_pytest.backends.hf import SteerPlan
+    from vscbench_pytest.items import Item
+
+    backend = make_backend(parse_spec(f"hf:{tiny_causal}"), GenerationSettings(max_new_tokens=4))
+    request = Request("q", "Hi", None, "Be careful.", (Shot("Shown", None, "Sure."),))
+    text = backend.prompt_text(request)
+    assert text.startswith("Be careful.") and text.index("Shown") < text.index("Sure.") < text.index("Hi")
+    plain = backend.generate([Request("q", "Hi")])[0]
+    items = tuple(Item(f"{label}{i}", "text", "c", "text", label, f"p{i}", prompt, None)
+                  for i, (label, prompt) in enumerate([("unsafe", "kill a person"), ("safe", "kill a process")]))
+    backend.use_steering(SteerPlan("steer", None, 0.0, items, "digest", tmp_path / "directions"))
+    steered = backend.generate([Request("q", "Hi")])[0]
+    assert steered.error is None and steered.text == plain.text  # alpha 0 changes nothing
+    assert len(list((tmp_path / "directions").glob("direction-*.json"))) == 1
