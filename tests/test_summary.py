@@ -1,6 +1,8 @@
 """The calibration table."""
 from __future__ import annotations
 
+import pytest
+
 from vscbench_pytest.items import Item
 from vscbench_pytest.results import error_result, make_result
 from vscbench_pytest.scoring import rate, score
@@ -72,3 +74,32 @@ def test_format_report_says_model_judge_data_and_completeness() -> None:
     assert "INCOMPLETE" in lines[1] and "1 error" in lines[1]
     report["run"]["complete"] = True
     assert "INCOMPLETE" not in format_report(report)[1]
+
+
+def test_format_calibration_lines():
+    from vscbench_pytest.summary import format_calibration
+
+    heldout = {"inputs": 64, "source": "0.2 of the selected pairs"}
+    assert format_calibration({"run": {"calibration": {"method": "none", "spec": "none",
+                                                       "heldout": None}}}) == []
+    assert format_calibration({"run": {"calibration": {"method": "none", "spec": "none",
+                                                       "heldout": heldout}}}) == [
+        "calibration: none; held out, never scored: 64 input(s), 0.2 of the selected pairs"]
+    lines = format_calibration({
+        "run": {"calibration": {"method": "reminder", "spec": "reminder", "system_prompt": "Be safe.",
+                                "heldout": None}},
+        "utility": {"source": "bundled", "accuracy": 0.75, "correct": 3, "total": 4, "errors": 1}})
+    assert lines == ["calibration: reminder with a system prompt",
+                     "utility (bundled): 0.750, 3/4 benign questions answered correctly, 1 error(s)"]
+
+
+@pytest.mark.hardening("bad input")
+@pytest.mark.parametrize("report", [
+    {"run": {"calibration": {"method": "steer", "heldout": 5}}, "utility": {"accuracy": "x"}},
+    {"run": 7, "utility": []},
+    {"run": {"calibration": ["steer"]}, "utility": {"errors": 2}},
+])
+def test_format_calibration_survives_damaged_fields(report):
+    from vscbench_pytest.summary import format_calibration
+
+    assert all(isinstance(line, str) for line in format_calibration(report))

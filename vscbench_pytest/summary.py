@@ -49,8 +49,8 @@ def format_calibration(report: dict) -> list[str]:
     damaged or older report lacks are shown as '-')."""
     lines = []
     calibration = _dict(_dict(report.get("run")).get("calibration"))
-    if calibration.get("method", "none") != "none" or calibration.get("system_prompt"):
-        heldout = _dict(calibration.get("heldout"))
+    heldout = _dict(calibration.get("heldout"))
+    if calibration.get("method", "none") != "none" or calibration.get("system_prompt") or heldout:
         where = (f"; held out, never scored: {heldout.get('inputs', '-')} input(s), "
                  f"{heldout.get('source', '-')}" if heldout else "")
         system = " with a system prompt" if calibration.get("system_prompt") else ""
