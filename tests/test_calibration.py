@@ -79,6 +79,8 @@ def test_split_is_whole_pairs_stratified_deterministic_and_disjoint():
     assert not {i.uid for i in heldout} & {i.uid for i in scored}
     assert len(heldout) + len(scored) == len(MINI)
     assert not {i.pair for i in heldout} & {i.pair for i in scored}  # twins stay together
+    shown = {i.prompt for i in heldout if i.track == "image"}
+    assert not [i for i in scored if i.track == "image" and i.prompt in shown]  # whole sheet rows
     strata = {(i.track, i.category) for i in MINI}
     assert {(i.track, i.category) for i in heldout} == strata  # every stratum gives some
     assert {i.label for i in heldout} == {"safe", "unsafe"}
@@ -224,6 +226,11 @@ def test_switching_methods_never_serves_another_methods_answer(tmp_path):
      "--vsc-heldout: {mini} shares 228 input(s) with the scored data"),
     (["--vlm=tiny-llava", "--vsc-calibration=fewshot", "--vsc-heldout=no/such/place"],
      "--vsc-heldout: "),
+    (["--vlm=tiny-llava", "--vsc-calibration=fewshot", "--vsc-heldout={copy}"],
+     "--vsc-heldout: {copy} shares 228 input(s) with the scored data"),
+    (["--vlm=tiny-llava", "--vsc-calibration=steer:5,4"],
+     "--vsc-calibration=steer:5,4: layer 5 does not exist: tiny-llava has 2 decoder blocks"),
+    (["--vlm=tiny-llava", "--vsc-heldout=0.99"], "nothing is left to score"),
 ])
 def test_calibration_usage_errors(pytester, args, message):
     from suite import install_suite, write_replay
@@ -231,9 +238,14 @@ def test_calibration_usage_errors(pytester, args, message):
     install_suite(pytester)
     replay = write_replay(pytester.path / "r.jsonl", {MINI[0].uid: "Sure."})
     mini = str(bundled_data())
-    result = pytester.runpytest_subprocess(*[a.format(replay=replay, mini=mini) for a in args])
+    copy = pytester.path / "copy-of-mini"  # the same inputs in another folder: still refused
+    if "{copy}" in " ".join(args):
+        import shutil
+
+        shutil.copytree(mini, copy)
+    result = pytester.runpytest_subprocess(*[a.format(replay=replay, mini=mini, copy=copy) for a in args])
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()[-2000:]
-    result.stderr.fnmatch_lines([f"*{message.format(mini=mini)}*"])
+    result.stderr.fnmatch_lines([f"*{message.format(mini=mini, copy=copy)}*"])
 
 
 # -- steering on the bundled undersafe model ----------------------------------------------------

@@ -36,3 +36,27 @@ def test_image_inputs_of_a_text_only_model_are_skipped_not_failed(pytester) -> N
                                  "*SKIPPED*openai:smol is text-only (it takes no images)*"])
     assert data["scores"]["all"]["sra_u"]["n"] + data["scores"]["all"]["sra_s"]["n"] == len(text_only)
     assert "image" not in data["scores"]  # no image-centric input ran
+
+
+def test_utility_questions_with_images_are_skipped_for_a_text_only_model(pytester) -> None:
+    """--vsc-utility on a text-only model: the image questions are skipped like image inputs
+    (never errors), the text-only ones are asked and scored."""
+    from vscbench_pytest.utility import load_utility, resolve_utility
+
+    questions = load_utility(resolve_utility("bundled"))
+    text_questions = [q for q in questions if q.item.image is None]
+    install_suite(pytester)
+    report = pytester.path / "r.json"
+    with FakeServer() as server:
+        result = pytester.runpytest_subprocess(
+            "--vlm=openai:smol", f"--vlm-base-url={server.base_url}", "--vlm-text-only",
+            "--vsc-score-only", "--vsc-no-cache", f"--vsc-report={report}", "--vsc-utility=bundled",
+            "--vsc-track=text", "--vsc-variant=text")
+        asked = set(server.stats.by_prompt)
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    data = load_json(report)
+    utility = data["utility"]
+    assert (utility["total"], utility["errors"]) == (len(text_questions), 0), utility
+    assert data["run"]["complete"] and not data["run"]["missing"]
+    assert {q.item.prompt for q in text_questions} <= asked
+    assert data["run"]["skipped"]["n"] == len(questions) - len(text_questions)

@@ -366,3 +366,9 @@ def test_sweep_runs_the_suite_once_per_method_on_the_tiny_model(tmp_path: Path, 
     assert scored_uids[0] == scored_uids[1]  # every method scores the same inputs
     assert "reminder" in printed and "SRA_u" in printed
     assert 'class="point"' in (out / "sweep.html").read_text()
+
+
+def test_sweep_json_keeps_no_credentials_of_the_extra_arguments() -> None:
+    assert sweep._public("--vlm-base-url=https://user:tok3n@host:8/v1") == "--vlm-base-url=https://host:8/v1"
+    assert sweep._public("https://user:tok3n@host/v1") == "https://host/v1"
+    assert sweep._public("--vsc-sample=8") == "--vsc-sample=8"

@@ -225,6 +225,7 @@ class Prompting:
             key["system"] = c.system()
         if c.needs_heldout and self.heldout is not None:
             key["heldout"] = self.heldout.digest()
-        if c.method == "fewshot":
-            key["track"] = track  # the demonstrations depend on it
+        if c.method == "fewshot" and self.heldout is not None:
+            chosen = demonstrations(self.heldout.items, track, c.shots, self.takes_images)
+            key["shots"] = [item.uid for item in chosen]  # they differ by track and model
         return key

@@ -20,7 +20,7 @@ from .calibration import Prompting
 from .cache import ResponseCache, Stored, response_key
 from .errors import ItemError
 from .images import image_digest, load_image
-from .items import Item
+from .items import UTILITY_TRACK, Item
 from .judges import Judge
 from .results import ItemResult, error_result, make_result, utility_result
 
@@ -329,7 +329,7 @@ class Engine:
         response = answer.response
         if response.error is not None or response.text is None:
             return error_result(item, response.error or "no response", response.text), answer
-        if item.uid in self.references:
+        if item.track == UTILITY_TRACK and item.uid in self.references:
             from .utility import is_correct
 
             correct = is_correct(response.text, self.references[item.uid])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 
 from .errors import SpecError
@@ -38,17 +39,33 @@ def sample_items(items: list[Item], n: int, seed: int) -> list[Item]:
     return [item for item in items if item.pair in keep]
 
 
+_IMAGE_ROW = re.compile(r"^(image-.+-\d{3})-\d+$")  # image_pair(category, row, j)
+
+
+def _row(item: Item) -> str:
+    """The unit that is held out whole: a pair, or for the image-centric track a sheet row
+    (its three pairs share one prompt, so none of them may be scored while another is shown)."""
+    match = _IMAGE_ROW.match(item.pair) if item.track == "image" else None
+    return match.group(1) if match else item.pair
+
+
 def split_heldout(items: list[Item], fraction: float) -> tuple[list[Item], list[Item]]:
-    """(held out, scored): about ``fraction`` of each (track, category)'s pairs, whole pairs,
-    ranked by a hash of the pair id (at least one pair where there are two or more; a lone
-    pair stays scored). Held-out items come in rank order, the scored ones in their own."""
+    """(held out, scored): about ``fraction`` of each (track, category)'s rows (whole pairs,
+    whole image-centric rows), ranked by a hash of the row id (at least one where there are
+    two or more; a lone row stays scored). Held-out items come in rank order, the scored ones
+    in their own."""
+    strata: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for item in items:
+        rows = strata[(item.track, item.category)]
+        if _row(item) not in rows:
+            rows.append(_row(item))
     rank = {}
-    for pairs in _strata(items).values():
-        count = max(1, round(fraction * len(pairs))) if len(pairs) > 1 else 0
-        for n, pair in enumerate(sorted(pairs, key=lambda p: _rank(-1, p))[:count]):
-            rank[pair] = (_rank(-1, pair), n)
-    heldout = sorted((i for i in items if i.pair in rank), key=lambda i: (rank[i.pair], i.uid))
-    return heldout, [item for item in items if item.pair not in rank]
+    for rows in strata.values():
+        count = max(1, round(fraction * len(rows))) if len(rows) > 1 else 0
+        for row in sorted(rows, key=lambda r: _rank(-1, r))[:count]:
+            rank[row] = _rank(-1, row)
+    heldout = sorted((i for i in items if _row(i) in rank), key=lambda i: (rank[_row(i)], i.uid))
+    return heldout, [item for item in items if _row(item) not in rank]
 
 
 def select(

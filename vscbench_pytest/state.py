@@ -35,6 +35,19 @@ if TYPE_CHECKING:
     from .utility import Question
 
 
+def _content(item: Item) -> tuple[str, str]:
+    """What an input is, wherever its files are: the prompt and the image's content."""
+    from .errors import ItemError
+    from .images import image_digest
+
+    if item.image is None:
+        return item.prompt, ""
+    try:
+        return item.prompt, image_digest(item.image)
+    except ItemError:
+        return item.prompt, str(item.image.path)
+
+
 @dataclass
 class Outcome:
     """What the controller made of the session: the report, where it went, the gate."""
@@ -112,12 +125,21 @@ class VscState:
             items = load_data(source, self.settings.tracks).items
         except VscError as exc:
             raise VscError(f"--vsc-heldout: {exc}") from None
-        seen = {(i.prompt, i.image.path.resolve() if i.image else None) for i in items}
-        overlap = [i for i in chosen if (i.prompt, i.image.path.resolve() if i.image else None) in seen]
+        seen = {_content(i) for i in items}
+        overlap = [i for i in chosen if _content(i) in seen]
         if overlap:
             raise VscError(f"--vsc-heldout: {source} shares {len(overlap)} input(s) with the scored "
                            f"data (first: {overlap[0].source}); held-out inputs are never scored")
         return chosen, Heldout(items, str(source))
+
+    def _check_scored(self) -> None:
+        """A held-out split that takes every selected input is a usage error (a selection that
+        matches nothing on its own still runs, and the gate says so)."""
+        heldout = self.heldout()
+        if not self.selected() and heldout is not None and heldout.items:
+            raise VscError(f"--vsc-heldout: the held-out split ({heldout.source}) "
+                           f"takes every selected input; nothing is left to score (a smaller "
+                           f"fraction, or more data)")
 
     def describe_calibration(self) -> dict:
         """The report's ``run.calibration``: method, parameters, system prompt, held-out split."""
@@ -162,6 +184,14 @@ class VscState:
             raise VscError(f"--vsc-calibration={calibration.spec}: steering reads and changes the "
                            f"model's hidden states, so it needs an hf: model ({self.spec.spec} is "
                            f"{self.spec.kind}:)")
+        if method in STEERING and calibration.layer is not None:
+            from .backends.hf import config_layers
+
+            count = config_layers(self.spec.target)
+            if count is not None and not -count <= calibration.layer < count:
+                raise VscError(f"--vsc-calibration={calibration.spec}: layer {calibration.layer} does "
+                               f"not exist: {self.spec.spec} has {count} decoder blocks (0 to "
+                               f"{count - 1}, or negative from the end)")
         heldout = self.heldout()
         if heldout is None or not calibration.needs_heldout:
             return
@@ -181,6 +211,7 @@ class VscState:
                    if skipped else "")
             raise VscError(f"--vsc-data: no inputs in {describe(self.settings.data)}{why}")
         self.selected()  # a selection that matches nothing stops here, naming the option
+        self._check_scored()
         self._check_calibration()
         self.utility_questions()
         self._check_image_folders()
@@ -209,9 +240,11 @@ class VscState:
         return self._skip_reason[0] or None
 
     def skipped_inputs(self) -> list[Item]:
-        """The selected inputs this model cannot take: never run, never scored, counted."""
-        reason = self.image_skip_reason()
-        return [item for item in self.selected() if item.image is not None] if reason else []
+        """The selected inputs (and utility questions) this model cannot take: never run,
+        never scored, counted."""
+        if not self.image_skip_reason():
+            return []
+        return [item for item in self.selected() + self.items_for(UTILITY_TRACK) if item.image is not None]
 
     def _check_image_folders(self) -> None:
         """A missing image folder stops the run only when a selected input needs a file from
@@ -264,7 +297,8 @@ class VscState:
 
     def report_path(self) -> Path:
         assert self.spec is not None
-        return self.settings.report or default_report_path(self.spec.spec, self.settings.rootdir)
+        return self.settings.report or default_report_path(self.spec.spec + self._method_suffix(),
+                                                             self.settings.rootdir)
 
     def check_outputs(self) -> None:
         """Stop before any model call when the report or the cache cannot be written there."""
@@ -323,7 +357,7 @@ class VscState:
             backend.use_steering(SteerPlan(
                 calibration.method, calibration.layer, calibration.steer_alpha, tuple(heldout.items),
                 heldout.digest(), self.cache_file().parent / "directions",
-                per_label=STEER_INPUTS_PER_LABEL))
+                per_label=STEER_INPUTS_PER_LABEL, refresh=self.settings.refresh))
         return backend, None
 
     def start_backend_early(self) -> None:
@@ -362,7 +396,13 @@ class VscState:
     def snapshot_key(self) -> str:
         """Whose snapshots this run reads and writes: --vsc-snapshot-key, else this model's."""
         assert self.spec is not None
-        return self.settings.snapshot_key or model_key(self.spec.spec)
+        return self.settings.snapshot_key or model_key(self.spec.spec + self._method_suffix())
+
+    def _method_suffix(self) -> str:
+        """``-<method>`` for a calibrated run, so it never overwrites the plain run's report or
+        snapshots by default."""
+        calibration = self.settings.calibration
+        return "" if calibration.method == "none" else f"-{calibration.spec}"
 
     def judge_calls(self) -> int:
         """Requests this process's judges made to a judge server."""

@@ -226,7 +226,18 @@ def run_sweep(*, vlm: str, methods: list[str], out: Path, suite: Path, heldout: 
         rows.append(row)
     reference = add_deltas(rows)
     return {"schema": SCHEMA, "model": vlm, "suite": str(suite), "heldout": heldout,
-            "utility": utility, "extra_args": list(extra), "reference": reference, "rows": rows}
+            "utility": utility, "extra_args": [_public(arg) for arg in extra], "reference": reference,
+            "rows": rows}
+
+
+def _public(arg: str) -> str:
+    """A pytest argument as ``sweep.json`` may keep it: a URL without its credentials."""
+    from .backends.openai_api import public_url
+
+    name, sep, value = arg.partition("=")
+    if sep and "://" in value:
+        return f"{name}={public_url(value)}"
+    return public_url(arg) if "://" in arg else arg
 
 
 def _fmt_short(entry: dict | None) -> str:

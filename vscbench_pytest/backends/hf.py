@@ -138,6 +138,17 @@ def _placement(settings: GenerationSettings):
     return device, _pick_dtype(settings.dtype, device)
 
 
+def config_layers(target: str) -> int | None:
+    """Decoder blocks a local checkpoint's config declares (its text model's), if it says."""
+    try:
+        config = json.loads((Path(target).expanduser() / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    text = config.get("text_config") if isinstance(config.get("text_config"), dict) else config
+    count = text.get("num_hidden_layers") if isinstance(text, dict) else None
+    return count if isinstance(count, int) and count > 0 else None
+
+
 @dataclass(frozen=True)
 class SteerPlan:
     """How to steer (``steer`` or ``adasteer``), and where the direction comes from."""
@@ -150,6 +161,7 @@ class SteerPlan:
     store: Path  # folder of computed directions (beside the response cache)
     per_label: int = 64
     batch_size: int = 8  # fixed, not --vsc-batch-size: the direction is the same whatever that is
+    refresh: bool = False  # --vsc-refresh: compute it again
 
     def direction(self, backend: HFBackend):
         """The direction for this model and layer: from its file, else computed and stored."""
@@ -161,14 +173,22 @@ class SteerPlan:
             raise VscError(f"--vsc-calibration: layer {layer} does not exist: {backend.spec} has "
                            f"{count} decoder blocks (0 to {count - 1}, or negative from the end)")
         layer %= count
-        name = hashlib.sha256(f"{backend.fingerprint}|{layer}|{self.heldout_digest}|"
-                              f"{self.per_label}".encode()).hexdigest()[:24]
+        dtype = next(backend.model.parameters()).dtype
+        name = hashlib.sha256(f"{backend.fingerprint}|{layer}|{self.heldout_digest}|{self.per_label}|"
+                              f"{backend.device}|{dtype}".encode()).hexdigest()[:24]
         path = self.store / f"direction-{name}.json"
+        if not self.refresh:
+            try:
+                return Direction.from_json(path.read_text())
+            except (OSError, VscError):
+                pass
         try:
-            return Direction.from_json(path.read_text())
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        direction = self._compute(backend, layer)
+            direction = self._compute(backend, layer)
+        except VscError:
+            raise
+        except Exception as exc:  # e.g. a held-out input the processor cannot take
+            raise VscError(f"--vsc-calibration={self.mode}: cannot compute the steering direction: "
+                           f"{type(exc).__name__}: {exc}") from exc
         try:
             self.store.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -186,7 +206,8 @@ class SteerPlan:
         states = {}
         for label in ("unsafe", "safe"):
             requests = []
-            for item in (i for i in self.heldout if i.label == label):
+            takes_images = getattr(backend, "accepts_images", True)
+            for item in (i for i in self.heldout if i.label == label and (takes_images or i.image is None)):
                 try:
                     image = load_image(item.image) if item.image is not None else None
                 except ItemError:
