@@ -196,6 +196,7 @@ class Prompting:
     calibration: Calibration
     heldout: Heldout | None
     takes_images: bool = True
+    _chosen: dict[str, list[Item]] = field(default_factory=dict)
     _shots: dict[str, tuple] = field(default_factory=dict)
 
     def system(self) -> str | None:
@@ -209,11 +210,18 @@ class Prompting:
             from .backends.base import Shot
             from .images import load_image
 
-            chosen = demonstrations(self.heldout.items, track, self.calibration.shots, self.takes_images)
             self._shots[track] = tuple(
                 Shot(i.prompt, load_image(i.image) if i.image is not None else None, ideal_answer(i))
-                for i in chosen)
+                for i in self._demonstrations(track))
         return self._shots[track]
+
+    def _demonstrations(self, track: str) -> list[Item]:
+        """The held-out inputs shown to an input of ``track``, chosen once per track."""
+        assert self.heldout is not None
+        if track not in self._chosen:
+            self._chosen[track] = demonstrations(self.heldout.items, track, self.calibration.shots,
+                                                 self.takes_images)
+        return self._chosen[track]
 
     def key(self, track: str) -> dict:
         """The part of a cache key that this calibration decides (empty for ``none``)."""
@@ -226,6 +234,5 @@ class Prompting:
         if c.needs_heldout and self.heldout is not None:
             key["heldout"] = self.heldout.digest()
         if c.method == "fewshot" and self.heldout is not None:
-            chosen = demonstrations(self.heldout.items, track, c.shots, self.takes_images)
-            key["shots"] = [item.uid for item in chosen]  # they differ by track and model
+            key["shots"] = [item.uid for item in self._demonstrations(track)]  # by track and model
         return key

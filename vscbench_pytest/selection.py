@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from .errors import SpecError
 from .items import Item, normalise_category
@@ -13,13 +14,14 @@ def _rank(seed: int, pair: str) -> str:
     return hashlib.sha256(f"{seed}:{pair}".encode()).hexdigest()
 
 
-def _strata(items: list[Item]) -> dict[tuple[str, str], list[str]]:
-    """The pair ids of each (track, category), in first-seen order."""
+def _strata(items: list[Item], unit: Callable[[Item], str] = lambda item: item.pair
+            ) -> dict[tuple[str, str], list[str]]:
+    """The unit ids (pairs by default) of each (track, category), in first-seen order."""
     strata: dict[tuple[str, str], list[str]] = defaultdict(list)
     for item in items:
-        pairs = strata[(item.track, item.category)]
-        if item.pair not in pairs:
-            pairs.append(item.pair)
+        units = strata[(item.track, item.category)]
+        if unit(item) not in units:
+            units.append(unit(item))
     return strata
 
 
@@ -54,13 +56,8 @@ def split_heldout(items: list[Item], fraction: float) -> tuple[list[Item], list[
     whole image-centric rows), ranked by a hash of the row id (at least one where there are
     two or more; a lone row stays scored). Held-out items come in rank order, the scored ones
     in their own."""
-    strata: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for item in items:
-        rows = strata[(item.track, item.category)]
-        if _row(item) not in rows:
-            rows.append(_row(item))
     rank = {}
-    for rows in strata.values():
+    for rows in _strata(items, _row).values():
         count = max(1, round(fraction * len(rows))) if len(rows) > 1 else 0
         for row in sorted(rows, key=lambda r: _rank(-1, r))[:count]:
             rank[row] = _rank(-1, row)

@@ -189,11 +189,10 @@ class SteerPlan:
         except Exception as exc:  # e.g. a held-out input the processor cannot take
             raise VscError(f"--vsc-calibration={self.mode}: cannot compute the steering direction: "
                            f"{type(exc).__name__}: {exc}") from exc
+        from ..report import write_atomic
+
         try:
-            self.store.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(direction.to_json())
-            os.replace(tmp, path)
+            write_atomic(path, direction.to_json())
         except OSError:
             pass  # recomputed next time
         return direction
