@@ -1,6 +1,6 @@
 """Benchmarks, printed side by side in one run as ratios (these machines are noisy).
 
-    python bench/run.py [--items 2000] [--latency 0.1] [--concurrency 32]
+    python bench/run.py [--items 2000] [--latency 0.1] [--concurrency 32] [--repeat 3]
 
 1. harness overhead: the suite on an instant backend (replay) vs bare pytest, same test count;
 2. API throughput against the project's server at a fixed latency: the suite at
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,17 +83,22 @@ def bench_overhead(work: Path, n: int) -> None:
     line("suite, replay backend (instant answers)", suite_s, bare_s)
 
 
-def bench_api(work: Path, n: int, latency: float, concurrency: int) -> None:
+def bench_api(work: Path, n: int, latency: float, concurrency: int, repeat: int) -> None:
     print(f"\n[2] API throughput: {n} text inputs, server latency {latency * 1000:.0f} ms")
     root = text_release(work / "api", n)
     ideal = n * latency / concurrency
     with FakeServer(latency_s=latency) as server:
         base = [f"--vsc-data={root}", "--vsc-variant=text", "--vlm=openai:fake",
                 f"--vlm-base-url={server.base_url}", f"--vsc-concurrency={concurrency}", "--vsc-no-cache"]
-        suite_s, report = pytest_run(base, work)
-        suite_requests = server.stats.requests
+        runs = []  # (whole process, session, requests the server counted)
+        for _ in range(repeat):
+            before = server.stats.requests
+            wall, report = pytest_run(base, work)
+            assert report is not None and report["run"]["complete"]
+            runs.append((wall, report["run"]["duration_s"], server.stats.requests - before))
+        before = server.stats.requests
         xdist_s, _ = pytest_run(base + ["-n", "2"], work)
-        xdist_requests = server.stats.requests - suite_requests
+        xdist_requests = server.stats.requests - before
         client = OpenAIBackend("openai:fake", "fake", ApiSettings(server.base_url, "x"),
                                GenerationSettings(max_new_tokens=128))
         requests = [Request(i.uid, i.prompt) for i in load_release(root, ("text",)).items
@@ -106,16 +112,18 @@ def bench_api(work: Path, n: int, latency: float, concurrency: int) -> None:
         with ThreadPoolExecutor(10) as pool:
             list(pool.map(client.answer, requests))
         pool_s = time.perf_counter() - start
+    walls = sorted(r[0] for r in runs)
+    sessions = sorted(r[1] for r in runs)
+    spread = f"median of {repeat}, {walls[0] / ideal:.2f}x to {walls[-1] / ideal:.2f}x" if repeat > 1 else "one run"
     line(f"ideal: items x latency / {concurrency}", ideal)
-    line(f"suite --vsc-concurrency={concurrency}, pytest session", report["run"]["duration_s"], ideal,
+    line(f"suite --vsc-concurrency={concurrency}, pytest session", statistics.median(sessions), ideal,
          "collection to report, from the report's run.duration_s")
-    line(f"suite --vsc-concurrency={concurrency}, whole process", suite_s, ideal,
-         f"server counted {suite_requests} requests; interpreter start-up included")
+    line(f"suite --vsc-concurrency={concurrency}, whole process", statistics.median(walls), ideal,
+         f"{spread}; interpreter start-up included; server counted {sorted({r[2] for r in runs})} requests")
     line(f"suite --vsc-concurrency={concurrency} -n 2", xdist_s, ideal,
-         f"server counted {xdist_requests} requests")
+         f"server counted {xdist_requests} requests; {concurrency} in flight per worker")
     line("10-thread pool calling the client (benchmark scripts)", pool_s, ideal)
     line("one request at a time (100 timed, scaled)", serial_s, ideal)
-    assert report is not None and report["run"]["complete"]
 
 
 def bench_hf_batch(work: Path) -> None:
@@ -142,6 +150,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the suite in [2] (median shown)")
     args = parser.parse_args()
     import os
     import platform
@@ -150,7 +159,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         bench_overhead(work, args.items)
-        bench_api(work, args.items, args.latency, args.concurrency)
+        bench_api(work, args.items, args.latency, args.concurrency, args.repeat)
         bench_hf_batch(work)
         bench_cache(work)
 

@@ -206,3 +206,25 @@ def test_a_selection_that_matches_nothing_fails_the_gate(pytester, rel):
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*vscbench gate FAILED*", "*no input was scored*"])
     assert load_json(report)["items"] == []
+
+
+def test_a_session_leaves_what_it_built_frozen_and_the_next_one_in_the_process_thaws_it(pytester, rel):
+    """The garbage collector is kept off a finished session's objects until the process exits
+    (its collections at exit walked 2,000 tests again); a later session in the same process
+    unfreezes them first, so running pytest in-process again and again holds no extra memory."""
+    import gc
+
+    root, items, _, replay = rel
+    report = install_suite(pytester)
+    gc.unfreeze()
+    try:
+        first = pytester.runpytest_inprocess(f"--vsc-data={root}", f"--vlm=replay:{replay}",
+                                             f"--vsc-report={report}", "--vsc-score-only",
+                                             "--vsc-allow-errors")
+        assert first.ret == 0 and load_json(report)["dataset"]["n_items"] == len(items)
+        assert gc.get_freeze_count() > 0
+        later = pytester.runpytest_inprocess("--collect-only", "-q")  # a session without --vlm
+        assert later.ret == 0
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()

@@ -54,6 +54,17 @@ def test_json_round_trip(result: ItemResult) -> None:
     assert back.flagged is is_flagged(result.verdict)
 
 
+@given(results, st.dictionaries(st.sampled_from(["strings", "llm:x"]), st.sampled_from(VERDICTS)))
+def test_to_dict_is_the_dataclass_as_a_dict_and_a_copy(result: ItemResult, verdicts: dict) -> None:
+    from dataclasses import asdict, replace
+
+    result = replace(result, verdicts=verdicts)
+    data = result.to_dict()
+    assert data == asdict(result)
+    data["verdicts"]["another"] = "refusal"
+    assert "another" not in result.verdicts
+
+
 @given(results)
 def test_to_json_is_one_line_of_ascii(result: ItemResult) -> None:
     text = result.to_json()

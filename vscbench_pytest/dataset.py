@@ -9,7 +9,6 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from .errors import DatasetError
 from .items import (
@@ -92,38 +91,23 @@ def read_sheet(path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
         raise DatasetError(f"cannot read sheet {path}: it is a folder, not a workbook")
     if not path.is_file():
         raise DatasetError(f"missing sheet {path}")
-    with path.open("rb") as handle:  # ours to close, whatever openpyxl makes of the file
-        return _read_rows(handle, path, required)
-
-
-def _read_rows(handle: BinaryIO, path: Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    import openpyxl
+    from .xlsx import first_sheet_rows
 
     try:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise DatasetError(f"cannot read sheet {path}: {exc}") from exc
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [_cell(value) for value in next(rows, ())]
-        missing = [name for name in required if name not in header]
-        if missing:
-            raise DatasetError(
-                f"{path}: missing column(s) {', '.join(missing)} in the header row "
-                f"(found: {', '.join(h for h in header if h) or 'nothing'})"
-            )
-        index = {name: header.index(name) for name in required}
-        records = []
-        for values in rows:  # read-only mode parses the sheet's XML here, row by row
-            values = tuple(values) + (None,) * (len(header) - len(values))
-            records.append({name: _cell(values[i]) for name, i in index.items()})
-        return records
-    except DatasetError:
-        raise
-    except Exception as exc:  # damaged XML inside the workbook, found while reading rows
+        with path.open("rb") as handle:
+            rows = iter(first_sheet_rows(handle))
+    except Exception as exc:  # not a zip, a part missing, damaged XML, a bad cell
         raise DatasetError(f"cannot read sheet {path}: {type(exc).__name__}: {exc}") from None
-    finally:
-        workbook.close()
+    header = [_cell(value) for value in next(rows, ())]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise DatasetError(
+            f"{path}: missing column(s) {', '.join(missing)} in the header row "
+            f"(found: {', '.join(h for h in header if h) or 'nothing'})"
+        )
+    index = {name: header.index(name) for name in required}
+    return [{name: _cell(values[i]) if i < len(values) else "" for name, i in index.items()}
+            for values in rows]
 
 
 def _sheet_records(

@@ -123,6 +123,10 @@ class FakeServer:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
+            def parse_request(self) -> bool:
+                self.arrived = time.monotonic()  # the request line is in: latency counts from here
+                return super().parse_request()
+
             def _send(self, status: int, payload: bytes, headers: dict | None = None) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -165,7 +169,7 @@ class FakeServer:
         f = self.faults
         draw = _draw(f, raw, seen)
         if self.latency_s:
-            time.sleep(self.latency_s)
+            time.sleep(max(0.0, handler.arrived + self.latency_s - time.monotonic()))
         for name, share in (("500", f.error_500), ("429", f.error_429), ("slow", f.slow),
                             ("malformed", f.malformed), ("drop", f.drop),
                             ("401", f.unauthorized)):

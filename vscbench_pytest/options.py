@@ -79,7 +79,8 @@ _OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "(default $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY"),
     ("--vlm-text-only", None, {"action": "store_true"}, "declare an openai: model text-only (e.g. "
      "SmolLM2 behind llama.cpp): its image inputs are skipped, with that reason, not run"),
-    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models (default 16)"),
+    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models, "
+     "per pytest process (default 16; each xdist worker has its own)"),
     ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
     ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
      "dropped connections (default 5; Retry-After is honoured)"),

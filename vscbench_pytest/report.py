@@ -5,7 +5,6 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 
@@ -48,7 +47,7 @@ def build_report(
         "dataset": dataset,
         "run": run,
         "scores": score(ordered),
-        "items": [asdict(r) for r in ordered],
+        "items": [r.to_dict() for r in ordered],
     }
 
 
