@@ -58,10 +58,10 @@ def rerun_and_rejudge(work: Path) -> None:
         cold, cold_n = run(work, server, "cold.json", cache)
         warm, warm_n = run(work, server, "warm.json", cache)
         judged, judged_n = run(work, server, "judged.json", cache, "--vsc-judge=vscbench-sm")
-    print(f"  cold run:             server counted {cold_n:4d} requests; run.requests {cold['run']['requests']}")
-    print(f"  same run again:       server counted {warm_n:4d} requests; run.cached {warm['run']['cached']}; "
+    print(f"  cold run:                       server counted {cold_n:4d} requests; run.requests {cold['run']['requests']}")
+    print(f"  same run again:                 server counted {warm_n:4d} requests; run.cached {warm['run']['cached']}; "
           f"report equals the cold run's: {comparable(warm) == comparable(cold)}")
-    print(f"  --vsc-judge=vscbench-sm: server counted {judged_n:4d} requests; judge {judged['judge']['name']}")
+    print(f"  again, --vsc-judge=vscbench-sm: server counted {judged_n:4d} requests; judge {judged['judge']['name']}")
 
 
 def kill_and_resume(work: Path) -> None:
