@@ -214,14 +214,14 @@ def test_a_session_leaves_what_it_built_frozen_and_the_next_one_in_the_process_t
     unfreezes them first, so running pytest in-process again and again holds no extra memory."""
     import gc
 
-    root, items, _, replay = rel
-    report = install_suite(pytester)
+    root, _, _, replay = rel
+    # in this process, a module of its own: the suite's modules share names with tests/ ones
+    pytester.makepyfile(test_frozen_session="def test_one():\n    pass\n")
     gc.unfreeze()
     try:
         first = pytester.runpytest_inprocess(f"--vsc-data={root}", f"--vlm=replay:{replay}",
-                                             f"--vsc-report={report}", "--vsc-score-only",
-                                             "--vsc-allow-errors")
-        assert first.ret == 0 and load_json(report)["dataset"]["n_items"] == len(items)
+                                             "--collect-only", "-q")
+        assert first.ret == 0
         assert gc.get_freeze_count() > 0
         later = pytester.runpytest_inprocess("--collect-only", "-q")  # a session without --vlm
         assert later.ret == 0
