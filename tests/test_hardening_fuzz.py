@@ -144,9 +144,9 @@ def _break_sheet_xml(path: Path) -> Path:
     return path
 
 
-# Found by fuzzing (U+FFFF in a cell): read_sheet opens the workbook read-only, which parses the
-# sheet's XML only while the rows are iterated; that was outside the try that turns openpyxl's
-# errors into a DatasetError, so an xml.etree ParseError escaped.
+# Found by fuzzing (U+FFFF in a cell), when openpyxl read the sheets: it parsed the sheet's XML
+# only while the rows were iterated, outside the try that turned its errors into a DatasetError,
+# so an xml.etree ParseError escaped. The standard-library reader is held to the same.
 @pytest.mark.parametrize("damage", ["U+FFFF in a cell", "worksheet XML cut short"])
 def test_a_sheet_of_broken_xml_is_a_dataset_error(tmp_path: Path, damage: str) -> None:
     rows = [["drugs", "a prompt\uffff" if damage.startswith("U+") else "a prompt",

@@ -228,3 +228,31 @@ def test_a_session_leaves_what_it_built_frozen_and_the_next_one_in_the_process_t
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+def test_what_a_session_drops_is_still_finalized_and_what_a_finalizer_raises_is_reported(pytester, rel):
+    """Objects frozen at collection that become garbage by the end of the session are collected
+    while pytest still watches: their finalizers run, and what one raises is reported."""
+    root, _, _, replay = rel
+    pytester.makeconftest('''
+        import pathlib
+
+        class Cycle:
+            def __init__(self):
+                self.me = self
+
+            def __del__(self):
+                pathlib.Path("finalized").write_text("yes")
+                raise RuntimeError("raised in a finalizer")
+
+        held = [Cycle()]  # built before collection ends: frozen with it
+
+        def pytest_sessionfinish(session):
+            held.clear()  # garbage now, in a reference cycle: only the collector frees it
+    ''')
+    pytester.makepyfile(test_frozen_cycle="def test_one():\n    pass\n")
+    result = pytester.runpytest_subprocess(f"--vsc-data={root}", f"--vlm=replay:{replay}",
+                                           "-p", "no:cacheprovider", "test_frozen_cycle.py")
+    assert (pytester.path / "finalized").read_text() == "yes"
+    # at cleanup, after the summary: pytest warns on stderr
+    result.stderr.fnmatch_lines(["*PytestUnraisableExceptionWarning*", "*raised in a finalizer*"])

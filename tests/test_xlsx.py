@@ -136,12 +136,14 @@ ROWS = (
 )
 
 
-def workbook(path: Path, worksheet: str, strings: str | None = STRINGS) -> Path:
+def workbook(path: Path, worksheet: str, strings: str | None = STRINGS, book: str = "workbook.xml") -> Path:
+    """A workbook whose first sheet is a chartsheet, its worksheet ``worksheet``; the workbook
+    part is ``xl/<book>``, found through ``_rels/.rels``."""
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
-        archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES.replace("/xl/workbook.xml", f"/xl/{book}"))
+        archive.writestr("_rels/.rels", ROOT_RELS.replace("xl/workbook.xml", f"xl/{book}"))
+        archive.writestr(f"xl/{book}", WORKBOOK)
+        archive.writestr(f"xl/_rels/{book}.rels", WORKBOOK_RELS)
         archive.writestr("xl/chartsheets/chart.xml", CHARTSHEET)
         archive.writestr("xl/chartsheets/_rels/chart.xml.rels", NO_RELS)  # openpyxl needs it
         archive.writestr("xl/worksheets/data.xml", worksheet)
@@ -168,6 +170,12 @@ def test_shared_and_rich_strings_gaps_and_cell_types_read_as_openpyxl_reads_them
                        {"Category": "", "Prompt": ""}]  # row 6: in the file, empty
 
 
+def test_a_workbook_part_elsewhere_and_lowercase_references_read_as_openpyxl_reads_them(tmp_path: Path) -> None:
+    rows = ROWS.replace('r="A1"', 'r="a1"').replace('r="C3"', 'r="c3"').replace('<row r="5">', '<row r="5.0">')
+    path = workbook(tmp_path / "elsewhere.xlsx", sheet_xml(rows), book="book.xml")
+    assert ours(path) == openpyxl_rows(path) == ours(workbook(tmp_path / "plain.xlsx", sheet_xml(ROWS)))
+
+
 def test_every_row_is_read_whatever_the_dimension_claims(tmp_path: Path) -> None:
     # openpyxl's read-only mode stops at the <dimension> a writer recorded; a stale one lost rows
     path = workbook(tmp_path / "stale.xlsx", sheet_xml(ROWS, dimension="A1:B1"))
@@ -183,6 +191,11 @@ def test_every_row_is_read_whatever_the_dimension_claims(tmp_path: Path) -> None
     ("rows out of order", "row 3 comes after row 5"),
     ("cells out of order", "cell A1 comes after column 2"),
     ("bad cell reference", "bad cell reference '12'"),
+    ("column past XFD", "bad cell reference 'XFE1'"),
+    ("row 0", "bad row number '0'"),
+    ("row 1.5", "bad row number '1.5'"),
+    ("row past Excel's last", "bad row number '1048577'"),
+    ("too many cells", "row 1 has more than 16384 columns"),
     ("cut short", "ParseError"),
 ])
 def test_a_damaged_workbook_is_a_dataset_error_naming_the_file(tmp_path: Path, damage: str, says: str) -> None:
@@ -200,6 +213,11 @@ def test_a_damaged_workbook_is_a_dataset_error_naming_the_file(tmp_path: Path, d
             "rows out of order": '<row r="5"><c r="A5"><v>1</v></c></row><row r="3"/>',
             "cells out of order": '<row r="1"><c r="B1"><v>1</v></c><c r="A1"><v>2</v></c></row>',
             "bad cell reference": '<row r="1"><c r="12"><v>1</v></c></row>',
+            "column past XFD": '<row r="1"><c r="XFE1"><v>1</v></c></row>',
+            "row 0": '<row r="0"/>',
+            "row 1.5": '<row r="1.5"/>',
+            "row past Excel's last": '<row r="1048577"/>',
+            "too many cells": '<row r="1">' + "<c><v>1</v></c>" * 16385 + "</row>",
             "cut short": ROWS,
         }[damage]
         xml = sheet_xml(rows)

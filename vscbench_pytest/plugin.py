@@ -5,7 +5,6 @@ Results travel from xdist workers as a JSON string on each test report.
 """
 from __future__ import annotations
 
-import gc
 import json
 import shutil
 import tempfile
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from . import collector
 from .agreement import format_judges
 from .consistency import format_consistency
 from .errors import VscError
@@ -67,7 +67,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Read and check every option; with --vlm, load the sheets (cheap) so bad data stops here."""
     config.addinivalue_line("markers", "vscbench(track): a VSCBench suite test (track image|text|utility)")
     config.addinivalue_line("markers", "vsc_unused: a suite test with nothing to run (deselected)")
-    gc.unfreeze()  # what an earlier session in this process froze (pytest_collection_finish)
+    collector.thaw_earlier_session()
     state = None
     try:
         state = VscState(read_settings(config))
@@ -109,11 +109,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if state is not None:
         state.close()
     if state is not None and state.active:
-        # The session's garbage goes now, while pytest still reports what its finalizers raise;
-        # what is alive stays frozen to the end, so pytest's five collections at cleanup and
-        # the interpreter's at exit do not walk it again (0.1 s for 2,000 tests).
-        gc.collect()
-        gc.freeze()
+        collector.freeze_what_lives_on()
     if state is not None and state.settings.no_cache and state.cache_path and not _is_worker(config):
         shutil.rmtree(state.cache_path.parent, ignore_errors=True)
 
@@ -174,11 +170,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Remember which inputs this process is expected to report."""
     state = _state(session.config)
     if state.active:
-        # What collection built lives to the end of the session: keep the garbage collector
-        # from walking it again and again (pytest's collections at exit took 0.7 s for 2,000
-        # tests, the interpreter's at its exit 0.3 s more). It stays frozen when the session
-        # ends; a later session in this process unfreezes it first (pytest_configure).
-        gc.freeze()
+        collector.freeze_collected()
     skipped = {item.uid for item in state.skipped_inputs()} if state.active else set()
     state.expected = {record.uid for record in map(_item_of, session.items)
                       if record is not None and record.uid not in skipped}

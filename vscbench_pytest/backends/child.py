@@ -278,8 +278,9 @@ if __name__ == "__main__":
         # Every response is sent (each send flushes). Skip the interpreter's teardown: 0.3 s
         # of unloading the client's modules, which a caller reading the parent's inherited
         # stdout would wait for after the parent has exited.
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
         os._exit(0)
     except OSError:  # the parent went away (e.g. it stopped at a usage error): nothing to say
         os._exit(0)
