@@ -114,7 +114,7 @@ def bench_api(work: Path, n: int, latency: float, concurrency: int, repeat: int)
         pool_s = time.perf_counter() - start
     walls = sorted(r[0] for r in runs)
     sessions = sorted(r[1] for r in runs)
-    spread = f"median of {repeat}, {walls[0] / ideal:.2f}x to {walls[-1] / ideal:.2f}x" if repeat > 1 else "one run"
+    spread = f"median of {repeat}, {walls[0] / ideal:.3f}x to {walls[-1] / ideal:.3f}x" if repeat > 1 else "one run"
     line(f"ideal: items x latency / {concurrency}", ideal)
     line(f"suite --vsc-concurrency={concurrency}, pytest session", statistics.median(sessions), ideal,
          "collection to report, from the report's run.duration_s")
