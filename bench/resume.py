@@ -14,7 +14,6 @@ The same points are asserted by tests/test_plugin_openai.py; this prints them.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -25,39 +24,34 @@ import time
 from collections import Counter
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import pytest_run, suite_command  # noqa: E402  (bench/run.py)
 
 from vscbench_pytest.fake_server import FakeServer, Faults  # noqa: E402
 from vscbench_pytest.report import comparable  # noqa: E402
 
 
-def command(work: Path, server: FakeServer, report: str, *args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", str(REPO / "tests_safety"), "-q", "-p", "no:cacheprovider",
-            "--rootdir", str(work), "--vlm=openai:fake", f"--vlm-base-url={server.base_url}",
-            "--vsc-score-only", f"--vsc-report={work / report}", *args]
+def api(server: FakeServer, *args: str) -> list[str]:
+    """Suite arguments that ask the project's server."""
+    return ["--vlm=openai:fake", f"--vlm-base-url={server.base_url}", *args]
 
 
-def run(work: Path, server: FakeServer, report: str, *args: str) -> tuple[dict, int]:
+def run(work: Path, server: FakeServer, *args: str) -> tuple[dict, int]:
     """The report of one run and the requests the server counted during it."""
     before = server.stats.requests
-    proc = subprocess.run(command(work, server, report, *args), capture_output=True, text=True)
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"pytest failed ({proc.returncode}):\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
-    return json.loads((work / report).read_text()), server.stats.requests - before
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text())
+    _, report = pytest_run(api(server, *args), work)
+    assert report is not None
+    return report, server.stats.requests - before
 
 
 def rerun_and_rejudge(work: Path) -> None:
     print("[1] a second identical run, and a re-judge")
     cache = f"--vsc-cache={work / 'one.sqlite'}"
     with FakeServer(latency_s=0.005) as server:
-        cold, cold_n = run(work, server, "cold.json", cache)
-        warm, warm_n = run(work, server, "warm.json", cache)
-        judged, judged_n = run(work, server, "judged.json", cache, "--vsc-judge=vscbench-sm")
+        cold, cold_n = run(work, server, cache)
+        warm, warm_n = run(work, server, cache)
+        judged, judged_n = run(work, server, cache, "--vsc-judge=vscbench-sm")
     print(f"  cold run:                       server counted {cold_n:4d} requests; run.requests {cold['run']['requests']}")
     print(f"  same run again:                 server counted {warm_n:4d} requests; run.cached {warm['run']['cached']}; "
           f"report equals the cold run's: {comparable(warm) == comparable(cold)}")
@@ -69,8 +63,9 @@ def kill_and_resume(work: Path) -> None:
     cache = work / "killed.sqlite"
     with FakeServer(latency_s=0.05) as server:
         args = ["--vsc-concurrency=4", f"--vsc-cache={cache}"]
-        proc = subprocess.Popen(command(work, server, "killed.json", *args), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(suite_command(api(server, *args), work, work / "killed.json"), cwd=work,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         while server.stats.requests < 114 and proc.poll() is None:
             time.sleep(0.02)
         os.killpg(proc.pid, signal.SIGKILL)
@@ -78,8 +73,8 @@ def kill_and_resume(work: Path) -> None:
         killed_n = server.stats.requests
         with sqlite3.connect(cache) as db:
             stored = db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
-        resumed, resumed_n = run(work, server, "resumed.json", *args)
-        straight, straight_n = run(work, server, "straight.json", "--vsc-no-cache")
+        resumed, resumed_n = run(work, server, *args)
+        straight, straight_n = run(work, server, "--vsc-no-cache")
     total = len(straight["items"])
     print(f"  killed (SIGKILL to the process group) after the server counted {killed_n} requests; "
           f"the cache holds {stored} answers")
@@ -93,8 +88,9 @@ def faults(work: Path) -> None:
           "3% malformed JSON, 3% dropped connections")
     chosen = Faults(error_500=0.2, error_429=0.1, slow=0.03, malformed=0.03, drop=0.03, slow_s=1.0)
     with FakeServer(faults=chosen) as server:
-        report, counted = run(work, server, "faults.json", f"--vsc-cache={work / 'faults.sqlite'}",
-                              "--vsc-timeout=0.5", "--vsc-retries=6", "--vsc-allow-errors")
+        # every run gates with --vsc-allow-errors (bench/run.py's suite_command)
+        report, counted = run(work, server, f"--vsc-cache={work / 'faults.sqlite'}",
+                              "--vsc-timeout=0.5", "--vsc-retries=6")
         injected = dict(server.stats.faults)
     ends = Counter("error" if i["verdict"] == "error" else "scored" for i in report["items"])
     run_ = report["run"]

@@ -34,14 +34,18 @@ from vscbench_pytest.dataset import load_release  # noqa: E402
 from vscbench_pytest.fake_server import FakeServer  # noqa: E402
 
 
+def suite_command(args: list[str], cwd: Path, report: Path) -> list[str]:
+    """The command line of one pytest run of the suite, its report written to ``report``."""
+    return [sys.executable, "-m", "pytest", str(REPO / "tests_safety"), "-q", "-p", "no:cacheprovider",
+            "--rootdir", str(cwd), "--vsc-score-only", "--vsc-allow-errors",
+            f"--vsc-report={report}", *args]
+
+
 def pytest_run(args: list[str], cwd: Path) -> tuple[float, dict | None]:
     """Wall time of one pytest run of the suite, and its report."""
     report = cwd / f"report-{time.monotonic_ns()}.json"
-    cmd = [sys.executable, "-m", "pytest", str(REPO / "tests_safety"), "-q", "-p", "no:cacheprovider",
-           "--rootdir", str(cwd), "--vsc-score-only", "--vsc-allow-errors",
-           f"--vsc-report={report}", *args]
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(suite_command(args, cwd, report), cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"pytest failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

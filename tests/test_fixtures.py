@@ -1,9 +1,12 @@
-"""The bundled fixtures: the mini benchmark regenerates byte for byte and reads as a release."""
+"""The bundled fixtures: the mini benchmark and the utility set regenerate byte for byte; the
+benchmark reads as a release."""
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from vscbench_pytest.dataset import load_release
 from vscbench_pytest.paths import bundled_data, fixtures_dir
@@ -13,13 +16,17 @@ def files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def test_mini_benchmark_regenerates_identically(tmp_path: Path):
-    script = fixtures_dir() / "make_mini_benchmark.py"
-    subprocess.run([sys.executable, str(script), "--out", str(tmp_path / "mini")], check=True,
-                   capture_output=True, timeout=300)
-    regenerated, committed = files(tmp_path / "mini"), files(bundled_data())
-    assert sorted(regenerated) == sorted(committed)
-    changed = [name for name in committed if regenerated[name] != committed[name]]
+@pytest.mark.parametrize("script, committed, timeout", [
+    ("make_mini_benchmark.py", bundled_data(), 300),
+    ("make_utility_mini.py", fixtures_dir() / "utility-mini", 120),
+], ids=["mini-benchmark", "utility-mini"])
+def test_generator_regenerates_its_folder_identically(tmp_path: Path, script: str, committed: Path,
+                                                      timeout: int):
+    subprocess.run([sys.executable, str(fixtures_dir() / script), "--out", str(tmp_path / "out")],
+                   check=True, capture_output=True, timeout=timeout)
+    regenerated, expected = files(tmp_path / "out"), files(committed)
+    assert sorted(regenerated) == sorted(expected)
+    changed = [name for name in expected if regenerated[name] != expected[name]]
     assert not changed, f"regenerated files differ: {changed[:5]}"
 
 

@@ -9,12 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from release import write_sheet
+from release import UPSTREAM, write_sheet
 from vscbench_pytest.dataset import DatasetError, read_sheet
+from vscbench_pytest.paths import fixtures_dir
 from vscbench_pytest.xlsx import XlsxError, first_sheet_rows
 
-REPO = Path(__file__).resolve().parents[1]
-UPSTREAM = REPO.parent / "shared" / "upstream"
 
 
 def openpyxl_rows(path: Path) -> list[list]:
@@ -53,7 +52,7 @@ def test_the_benchmarks_own_sheets_read_as_openpyxl_reads_them(name: str) -> Non
     assert rows == openpyxl_rows(path)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "fixtures").glob("*/*.xlsx")), ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", sorted(fixtures_dir().glob("*/*.xlsx")), ids=lambda p: p.parent.name + "/" + p.name)
 def test_the_bundled_sheets_read_as_openpyxl_reads_them(path: Path) -> None:
     rows = ours(path)
     assert rows and rows == openpyxl_rows(path)

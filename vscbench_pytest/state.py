@@ -186,12 +186,12 @@ class VscState:
                            f"{self.spec.kind}:)")
         if method in STEERING and calibration.layer is not None:
             from .backends.hf import config_layers
+            from .steering import check_layer
 
             count = config_layers(self.spec.target)
-            if count is not None and not -count <= calibration.layer < count:
-                raise VscError(f"--vsc-calibration={calibration.spec}: layer {calibration.layer} does "
-                               f"not exist: {self.spec.spec} has {count} decoder blocks (0 to "
-                               f"{count - 1}, or negative from the end)")
+            if count is not None:  # before the model loads; SteerPlan checks the loaded blocks
+                check_layer(calibration.layer, count, f"--vsc-calibration={calibration.spec}",
+                            self.spec.spec)
         heldout = self.heldout()
         if heldout is None or not calibration.needs_heldout:
             return

@@ -51,13 +51,18 @@ def decoder_layers(model: Any) -> list:
     )
 
 
+def check_layer(layer: int, count: int, context: str, model: str) -> int:
+    """``layer`` as an index into ``count`` decoder blocks (negative counts from the end); a
+    VscError starting with ``context`` and naming ``model`` when there is no such block."""
+    if not -count <= layer < count:
+        raise VscError(f"{context}: layer {layer} does not exist: {model} has {count} decoder "
+                       f"blocks (0 to {count - 1}, or negative from the end)")
+    return layer % count
+
+
 def _block(model: Any, layer: int):
     blocks = decoder_layers(model)
-    if not -len(blocks) <= layer < len(blocks):
-        raise VscError(f"activation steering: layer {layer} is out of range; "
-                       f"{type(model).__name__} has {len(blocks)} decoder blocks "
-                       f"(0..{len(blocks) - 1}, or negative from the end)")
-    return blocks[layer]
+    return blocks[check_layer(layer, len(blocks), "activation steering", type(model).__name__)]
 
 
 def _hidden(output: Any):

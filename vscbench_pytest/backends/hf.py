@@ -165,14 +165,11 @@ class SteerPlan:
 
     def direction(self, backend: HFBackend):
         """The direction for this model and layer: from its file, else computed and stored."""
-        from ..steering import Direction, decoder_layers
+        from ..steering import Direction, check_layer, decoder_layers
 
         count = len(decoder_layers(backend.model))
-        layer = count // 2 if self.layer is None else self.layer
-        if not -count <= layer < count:
-            raise VscError(f"--vsc-calibration: layer {layer} does not exist: {backend.spec} has "
-                           f"{count} decoder blocks (0 to {count - 1}, or negative from the end)")
-        layer %= count
+        layer = check_layer(count // 2 if self.layer is None else self.layer, count,
+                            "--vsc-calibration", backend.spec)
         dtype = next(backend.model.parameters()).dtype
         name = hashlib.sha256(f"{backend.fingerprint}|{layer}|{self.heldout_digest}|{self.per_label}|"
                               f"{backend.device}|{dtype}".encode()).hexdigest()[:24]
