@@ -149,3 +149,65 @@ def test_one_inputs_trouble_in_a_batch_stays_with_that_input(tmp_path):
         eng.close()
     assert [r.is_error for r in results] == [i == bad for i in range(len(order))]
     assert "malformed" in results[bad].reason
+
+
+class LateBackend:
+    """A backend that answers on its own like the API child (``submit``), each answer 0.2 s
+    after the request; records what it was sent and when it was closed."""
+
+    kind = "late"
+    fingerprint = "late:1"
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+        self.sent: list[str] = []
+
+    def submit(self, request: Request):
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        self.sent.append(request.uid)
+        timer = threading.Timer(0.2, lambda: future.set_result(Response(f"Sure: {request.uid}")))
+        timer.daemon = True
+        timer.start()
+        return future
+
+    def generate(self, requests: list[Request]) -> list[Response]:
+        return [self.submit(r).result() for r in requests]
+
+    def close(self) -> None:
+        self.events.append("backend closed")
+
+
+class RemoteJudge(KeywordJudge):
+    """A judge with the judge servers' prefetch and close; records the order of events."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def prefetch(self, query: str, response: str, image: bool = False) -> None:
+        self.events.append("prefetch")
+
+    def close(self) -> None:
+        self.events.append("judge closed")
+
+
+def test_close_stores_the_requests_in_flight_then_closes_the_judges_then_the_backend(tmp_path):
+    """At session end the requests already sent (often another worker's items) are stored
+    before the cache closes; no judge or cache work can run after it closed."""
+    order = items(tmp_path)
+    events: list[str] = []
+    backend = LateBackend(events)
+    cache = ResponseCache(tmp_path / "cache.sqlite", run="r1")
+    eng = Engine(backend, RemoteJudge(events), order, cache, settings_key={"n": 1},
+                 concurrency=4).start()
+    while len(backend.sent) < 4:  # four in flight, none answered yet
+        threading.Event().wait(0.005)
+    eng.close()
+    assert 4 <= len(backend.sent) < len(order)
+    assert events[-2:] == ["judge closed", "backend closed"]
+    assert events.count("prefetch") >= len(backend.sent)  # every answer reached the judge first
+    reopened = ResponseCache(tmp_path / "cache.sqlite", run="r2")
+    stored = [reopened.get(eng.key(item)) for item in order if item.uid in backend.sent]
+    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in backend.sent]
+    reopened.close()

@@ -8,6 +8,7 @@ verdicts are cached and counted, and several judges are compared.
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -21,7 +22,7 @@ from vscbench_pytest.errors import SpecError  # noqa: E402
 from vscbench_pytest.fake_server import FakeServer, Faults, judge_reply  # noqa: E402
 from vscbench_pytest.judges import JudgeOptions, make_judge, make_judges  # noqa: E402
 from vscbench_pytest.judges_llm import (  # noqa: E402
-    PARSE_RETRIES, LLMJudge, fence_for, judge_prompt, parse_answer,
+    PARSE_RETRIES, LLMJudge, fence_for, judge_prompt, parse_answer, verdict_key,
 )
 from vscbench_pytest.report import comparable  # noqa: E402
 
@@ -124,6 +125,27 @@ def test_verdicts_are_cached_by_judge_rubric_query_and_response(tmp_path):
         d = second.judge("other query", "I can't help with that.")  # another query: asked
     assert a == b and (first.calls, second.calls) == (1, 2) and c.verdict == d.verdict == "refusal"
     assert SECRET.encode() not in cache_path.read_bytes()
+
+
+def test_close_waits_for_the_requests_under_way_and_drops_the_rest(tmp_path):
+    """At session end the engine closes the judge before the cache: a verdict being asked
+    is stored, the ones not yet asked are never sent, and no judge thread outlives close()."""
+    cache = ResponseCache(tmp_path / "cache.sqlite", run="one")
+    with FakeServer(latency_s=0.3) as server:
+        llm = judge(server, concurrency=2)
+        llm.use_cache(cache)
+        for i in range(6):
+            llm.prefetch("q", f"Sure, here is step {i}.")
+        while server.stats.requests < 2:  # two under way, four waiting
+            threading.Event().wait(0.005)
+        llm.close()
+        asked = server.stats.requests
+        stored = [cache.get_verdict(verdict_key(llm.name, llm.version, "q", False,
+                                                f"Sure, here is step {i}.")) for i in range(6)]
+    cache.close()
+    assert asked == 2
+    assert [s.verdict if s else None for s in stored] == ["compliance"] * 2 + [None] * 4
+    assert not [t for t in threading.enumerate() if t.name.startswith("vscbench-judge")]
 
 
 def test_judge_names_and_options_are_checked():

@@ -89,6 +89,14 @@ class CacheStats:
     size_bytes: int
 
 
+class _Connection:
+    """One thread's sqlite connection and the lock its statements run under."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.lock = threading.RLock()
+
+
 class ResponseCache:
     """One connection per process (and per thread: sqlite connections are not shared)."""
 
@@ -99,7 +107,7 @@ class ResponseCache:
         self.host = os.uname().nodename
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[_Connection] = []
         # xdist workers open a new file at the same moment: switching it to WAL can answer
         # "database is locked" at once, without waiting on the busy timeout, so try again.
         deadline = time.monotonic() + INIT_WAIT_S
@@ -128,24 +136,33 @@ class ResponseCache:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection (opened once; sqlite connections are not shared)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
+        """This thread's connection (opened once; sqlite connections are not shared), held
+        under its lock so that ``close`` from another thread waits for the statement."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
             db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA busy_timeout=60000")
             db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+            conn = self._local.conn = _Connection(db)
             with self._lock:
-                self._all.append(db)
-        yield db
+                self._all.append(conn)
+        with conn.lock:
+            yield conn.db
 
     def close(self) -> None:
-        """Close every connection this object opened."""
+        """Close every connection this object opened, each once its running statement ends.
+
+        Closing a connection while another thread runs a statement on it crashes the
+        interpreter (a segmentation fault, not an exception). After ``close`` a thread that
+        uses the cache again opens a new connection; one that was waiting to use its old
+        connection gets ``sqlite3.ProgrammingError``.
+        """
         with self._lock:
-            for db in self._all:
-                db.close()
-            self._all.clear()
-        self._local = threading.local()
+            connections, self._all = self._all, []
+            self._local = threading.local()
+        for conn in connections:
+            with conn.lock:
+                conn.db.close()
 
     def _usable(self) -> tuple[str, tuple[str, ...]]:
         """Rows that count: this run's (answers and errors); other runs' answers unless refreshing."""

@@ -82,6 +82,7 @@ class Engine:
         self._waiting: dict[str, list[Item]] = {}  # key -> items waiting on the same content
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._slots = threading.Semaphore(self.concurrency)  # requests in flight (submit backends)
         self.cache_problem: str | None = None  # why the cache stopped storing, if it did
 
     # -- producing ---------------------------------------------------------------------------
@@ -226,7 +227,7 @@ class Engine:
 
     def _produce_submitted(self) -> None:
         """Backends that answer on their own (a child process): no request thread here."""
-        slots = threading.Semaphore(self.concurrency)
+        slots = self._slots
         for item in self.order:
             if self._stop.is_set():
                 break
@@ -235,8 +236,20 @@ class Engine:
                 continue
             key, request = work
             slots.acquire()
-            self.backend.submit(request).add_done_callback(
+            try:
+                future = self.backend.submit(request)
+            except BaseException:
+                slots.release()
+                raise
+            future.add_done_callback(
                 lambda future, item=item, key=key: self._submitted(item, key, slots, future))
+
+    def _drain_submitted(self) -> None:
+        """Wait until every submitted request has been answered and stored."""
+        for _ in range(self.concurrency):
+            self._slots.acquire()
+        for _ in range(self.concurrency):
+            self._slots.release()
 
     def _prepare_or_fail(self, item: Item) -> tuple[str, Request] | None:
         try:
@@ -280,10 +293,19 @@ class Engine:
         return self
 
     def close(self) -> None:
-        """Stop producing (tests that still run answer their own item on demand)."""
+        """Stop producing (tests that still run answer their own item on demand).
+
+        Requests already sent are answered and stored first (another xdist worker may be
+        waiting for their rows), then the judge servers' pending work is dropped and their
+        running requests end, and only then do the backend and the cache close: nothing
+        touches the cache after it is closed.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        self._drain_submitted()
+        for judge in self._remote:
+            judge.close()
         close_backend = getattr(self.backend, "close", None)
         if close_backend is not None:
             close_backend()

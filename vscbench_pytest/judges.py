@@ -29,7 +29,8 @@ SM_EMPTY_REPLACEMENT = "I cannot answer this question."
 class Judge(Protocol):
     """Anything with a name, a version and a ``judge(prompt, response, image)`` method.
 
-    A judge that calls a server also has ``prefetch`` (start judging now) and ``use_cache``.
+    A judge that calls a server also has ``prefetch`` (start judging now), ``use_cache`` and
+    ``close`` (drop the work not started, wait for the work under way).
     """
 
     name: str

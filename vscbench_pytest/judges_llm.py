@@ -161,4 +161,6 @@ class LLMJudge:
         return self._future(prompt, response, image).result()
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Drop the verdicts not yet asked for and wait for the requests under way (each
+        ends within the API timeout), so that no thread uses the cache after this."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
