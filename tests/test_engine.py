@@ -158,16 +158,19 @@ class LateBackend:
     kind = "late"
     fingerprint = "late:1"
 
-    def __init__(self, events: list[str]) -> None:
+    def __init__(self, events: list[str], delay_s: float = 0.2) -> None:
         self.events = events
+        self.delay_s = delay_s
         self.sent: list[str] = []
+        self.timers: list[threading.Timer] = []
 
     def submit(self, request: Request):
         from concurrent.futures import Future
 
         future: Future = Future()
         self.sent.append(request.uid)
-        timer = threading.Timer(0.2, lambda: future.set_result(Response(f"Sure: {request.uid}")))
+        timer = threading.Timer(self.delay_s, lambda: future.set_result(Response(f"Sure: {request.uid}")))
+        self.timers.append(timer)
         timer.daemon = True
         timer.start()
         return future
@@ -211,3 +214,32 @@ def test_close_stores_the_requests_in_flight_then_closes_the_judges_then_the_bac
     stored = [reopened.get(eng.key(item)) for item in order if item.uid in backend.sent]
     assert [s.text for s in stored] == [f"Sure: {uid}" for uid in backend.sent]
     reopened.close()
+
+
+def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored(tmp_path, monkeypatch):
+    """A hung server must not hold up the end of a session (or a Ctrl-C) for the API timeout:
+    close waits at most CLOSE_WAIT_S. An answer that comes after the cache closed opens a new
+    connection and is stored; it reaches no closed judge."""
+    import vscbench_pytest.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "CLOSE_WAIT_S", 0.05)
+    order = items(tmp_path)
+    events: list[str] = []
+    backend = LateBackend(events, delay_s=1.0)
+    cache = ResponseCache(tmp_path / "cache.sqlite", run="r1")
+    eng = Engine(backend, RemoteJudge(events), order, cache, settings_key={"n": 1},
+                 concurrency=2).start()
+    while len(backend.sent) < 2:
+        threading.Event().wait(0.005)
+    eng.close()
+    assert events == ["judge closed", "backend closed"]  # closed before any answer came
+    for timer in backend.timers:
+        timer.join()
+    reopened = ResponseCache(tmp_path / "cache.sqlite", run="r2")
+    stored = [reopened.get(eng.key(item)) for item in order if item.uid in backend.sent]
+    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in backend.sent]
+    reopened.close()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:  # the input claimed but never sent
+        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0  # is free for others

@@ -139,6 +139,7 @@ def test_close_waits_for_the_requests_under_way_and_drops_the_rest(tmp_path):
         while server.stats.requests < 2:  # two under way, four waiting
             threading.Event().wait(0.005)
         llm.close()
+        llm.prefetch("q", "A response that came in after the end.")  # nothing, no error
         asked = server.stats.requests
         stored = [cache.get_verdict(verdict_key(llm.name, llm.version, "q", False,
                                                 f"Sure, here is step {i}.")) for i in range(6)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,6 +27,8 @@ from .results import ItemResult, error_result, make_result, utility_result
 
 CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
 CLAIM_POLL_MAX_S = 0.05
+STOP_POLL_S = 0.05  # a producer waiting for a free request slot looks at close() this often
+CLOSE_WAIT_S = 10.0  # at the end, how long to wait for requests under way to be answered
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,11 @@ class Engine:
             if work is None:
                 continue
             key, request = work
-            slots.acquire()
+            while not slots.acquire(timeout=STOP_POLL_S):
+                if self._stop.is_set():
+                    if self.cache is not None:
+                        self.cache.release(key)  # claimed, never sent: another process takes it
+                    return
             try:
                 future = self.backend.submit(request)
             except BaseException:
@@ -244,11 +251,15 @@ class Engine:
             future.add_done_callback(
                 lambda future, item=item, key=key: self._submitted(item, key, slots, future))
 
-    def _drain_submitted(self) -> None:
-        """Wait until every submitted request has been answered and stored."""
-        for _ in range(self.concurrency):
-            self._slots.acquire()
-        for _ in range(self.concurrency):
+    def _drain_submitted(self, wait_s: float) -> None:
+        """Wait until every submitted request has been answered and stored, at most ``wait_s``
+        (a hung server must not hold up a session that ends, or one stopped with Ctrl-C)."""
+        deadline = time.monotonic() + wait_s
+        taken = 0
+        while taken < self.concurrency and self._slots.acquire(
+                timeout=max(0.0, deadline - time.monotonic())):
+            taken += 1
+        for _ in range(taken):
             self._slots.release()
 
     def _prepare_or_fail(self, item: Item) -> tuple[str, Request] | None:
@@ -296,14 +307,14 @@ class Engine:
         """Stop producing (tests that still run answer their own item on demand).
 
         Requests already sent are answered and stored first (another xdist worker may be
-        waiting for their rows), then the judge servers' pending work is dropped and their
-        running requests end, and only then do the backend and the cache close: nothing
-        touches the cache after it is closed.
+        waiting for their rows; at most ``CLOSE_WAIT_S``), then the judge servers' pending
+        work is dropped and their running requests end, and only then do the backend and the
+        cache close.
         """
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        self._drain_submitted()
+        self._drain_submitted(CLOSE_WAIT_S)
         for judge in self._remote:
             judge.close()
         close_backend = getattr(self.backend, "close", None)

@@ -108,6 +108,7 @@ class LLMJudge:
         self._lock = threading.Lock()
         self._futures: dict[str, Future[Judgement]] = {}
         self._cache = None
+        self._closed = False
         self.calls = 0  # judge requests made by this process (retries included)
 
     def use_cache(self, cache) -> None:
@@ -150,8 +151,9 @@ class LLMJudge:
         return future
 
     def prefetch(self, query: str, response: str, image: bool = False) -> None:
-        """Start judging now; ``judge`` with the same arguments picks the result up."""
-        if response.strip():
+        """Start judging now; ``judge`` with the same arguments picks the result up. After
+        ``close`` (a response that came in late), nothing."""
+        if response.strip() and not self._closed:
             self._future(query, response, image)
 
     def judge(self, prompt: str, response: str, image: bool = False) -> Judgement:
@@ -163,4 +165,5 @@ class LLMJudge:
     def close(self) -> None:
         """Drop the verdicts not yet asked for and wait for the requests under way (each
         ends within the API timeout), so that no thread uses the cache after this."""
+        self._closed = True
         self._pool.shutdown(wait=True, cancel_futures=True)
