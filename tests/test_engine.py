@@ -158,21 +158,28 @@ class LateBackend:
     kind = "late"
     fingerprint = "late:1"
 
-    def __init__(self, events: list[str], delay_s: float = 0.2) -> None:
+    def __init__(self, events: list[str], gate: threading.Event | None = None) -> None:
         self.events = events
-        self.delay_s = delay_s
+        self.gate = gate  # answers wait for it (a hung server) when given
         self.sent: list[str] = []
-        self.timers: list[threading.Timer] = []
+        self.answerers: list[threading.Thread] = []
 
     def submit(self, request: Request):
         from concurrent.futures import Future
 
         future: Future = Future()
         self.sent.append(request.uid)
-        timer = threading.Timer(self.delay_s, lambda: future.set_result(Response(f"Sure: {request.uid}")))
-        self.timers.append(timer)
-        timer.daemon = True
-        timer.start()
+
+        def answer() -> None:
+            if self.gate is not None:
+                self.gate.wait()
+            else:
+                threading.Event().wait(0.2)
+            future.set_result(Response(f"Sure: {request.uid}"))
+
+        answerer = threading.Thread(target=answer, daemon=True)
+        self.answerers.append(answerer)
+        answerer.start()
         return future
 
     def generate(self, requests: list[Request]) -> list[Response]:
@@ -219,13 +226,25 @@ def test_close_stores_the_requests_in_flight_then_closes_the_judges_then_the_bac
 def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored(tmp_path, monkeypatch):
     """A hung server must not hold up the end of a session (or a Ctrl-C) for the API timeout:
     close waits at most CLOSE_WAIT_S. An answer that comes after the cache closed opens a new
-    connection and is stored; it reaches no closed judge."""
+    connection and is stored; it reaches no closed judge. The input claimed but not yet sent
+    is handed back, and every input can still be answered on demand."""
+    import sqlite3
+
     import vscbench_pytest.engine as engine_module
 
     monkeypatch.setattr(engine_module, "CLOSE_WAIT_S", 0.05)
-    order = items(tmp_path)
     events: list[str] = []
-    backend = LateBackend(events, delay_s=1.0)
+    server_hangs = threading.Event()
+    backend = LateBackend(events, gate=server_hangs)
+    everything = items(tmp_path)
+    probe = Engine(backend, KeywordJudge(), everything, None, settings_key={"n": 1})
+    keys = [probe.key(item) for item in everything]
+    # the third input (claimed, waiting for a request slot) has a twin of the same content
+    third = next(i for i, key in enumerate(keys) if keys.count(key) > 1)
+    twin = next(i for i, key in enumerate(keys) if key == keys[third] and i != third)
+    first_two = [keys.index(key) for key in dict.fromkeys(keys) if key != keys[third]][:2]
+    head = [*first_two, third, twin]
+    order = [everything[i] for i in head] + [x for i, x in enumerate(everything) if i not in head]
     cache = ResponseCache(tmp_path / "cache.sqlite", run="r1")
     eng = Engine(backend, RemoteJudge(events), order, cache, settings_key={"n": 1},
                  concurrency=2).start()
@@ -233,13 +252,52 @@ def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored
         threading.Event().wait(0.005)
     eng.close()
     assert events == ["judge closed", "backend closed"]  # closed before any answer came
-    for timer in backend.timers:
-        timer.join()
+    sent = list(backend.sent)
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:  # the two sent, not the third
+        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 2
+    server_hangs.set()
+    for answerer in backend.answerers:
+        answerer.join()
     reopened = ResponseCache(tmp_path / "cache.sqlite", run="r2")
-    stored = [reopened.get(eng.key(item)) for item in order if item.uid in backend.sent]
-    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in backend.sent]
+    stored = [reopened.get(eng.key(item)) for item in order if item.uid in sent]
+    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in sent]
     reopened.close()
+    answers: list = []
+    asking = threading.Thread(  # the twin before the third: it must not wait on a stale claim
+        target=lambda: answers.extend(eng.answer(i) for i in reversed(order)), daemon=True)
+    asking.start()
+    asking.join(timeout=60)
+    assert not asking.is_alive(), "an input waits forever on one that was handed back"
+    assert len(answers) == len(order) and all(a.response.text for a in answers)
+
+
+class RefusingBackend(LateBackend):
+    """``submit`` raises for one input (say, a request the child cannot encode)."""
+
+    def __init__(self, events: list[str], bad: str) -> None:
+        super().__init__(events)
+        self.bad = bad
+
+    def submit(self, request: Request):
+        if request.uid == self.bad:
+            raise TypeError("cannot encode this request")
+        return super().submit(request)
+
+
+def test_a_request_that_cannot_be_sent_is_that_inputs_error_and_its_claim_is_given_up(tmp_path):
     import sqlite3
 
-    with sqlite3.connect(tmp_path / "cache.sqlite") as db:  # the input claimed but never sent
-        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0  # is free for others
+    order = items(tmp_path)
+    events: list[str] = []
+    backend = RefusingBackend(events, bad=order[0].uid)
+    cache = ResponseCache(tmp_path / "cache.sqlite", run="r1")
+    eng = Engine(backend, KeywordJudge(), order, cache, settings_key={"n": 1}, concurrency=4).start()
+    results = [eng.result(item)[0] for item in order]
+    eng.close()
+    bad_key = eng.key(order[0])
+    errors = [r.uid for r, item in zip(results, order) if r.is_error]
+    assert errors == [item.uid for item in order if eng.key(item) == bad_key]  # and its twins
+    assert "cannot encode this request" in results[0].reason
+    assert len(errors) < len(order)  # the others were sent and answered
+    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0

@@ -131,22 +131,23 @@ def test_close_waits_for_the_requests_under_way_and_drops_the_rest(tmp_path):
     """At session end the engine closes the judge before the cache: a verdict being asked
     is stored, the ones not yet asked are never sent, and no judge thread outlives close()."""
     cache = ResponseCache(tmp_path / "cache.sqlite", run="one")
-    with FakeServer(latency_s=0.3) as server:
+    responses = [f"Sure, here is step {i}." for i in range(6)]
+    with FakeServer(latency_s=0.5) as server:
         llm = judge(server, concurrency=2)
         llm.use_cache(cache)
-        for i in range(6):
-            llm.prefetch("q", f"Sure, here is step {i}.")
+        for response in responses:
+            llm.prefetch("q", response)
         while server.stats.requests < 2:  # two under way, four waiting
             threading.Event().wait(0.005)
         llm.close()
         llm.prefetch("q", "A response that came in after the end.")  # nothing, no error
         asked = server.stats.requests
-        stored = [cache.get_verdict(verdict_key(llm.name, llm.version, "q", False,
-                                                f"Sure, here is step {i}.")) for i in range(6)]
+        stored = [cache.get_verdict(verdict_key(llm.name, llm.version, "q", False, response))
+                  for response in responses]
     cache.close()
-    assert asked == 2
-    assert [s.verdict if s else None for s in stored] == ["compliance"] * 2 + [None] * 4
-    assert not [t for t in threading.enumerate() if t.name.startswith("vscbench-judge")]
+    assert 2 <= asked < 6  # more than two only if this thread stalled for 0.5 s
+    assert [s.verdict if s else None for s in stored] == ["compliance"] * asked + [None] * (6 - asked)
+    assert not [thread for thread in llm._pool._threads if thread.is_alive()]
 
 
 def test_judge_names_and_options_are_checked():

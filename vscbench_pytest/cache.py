@@ -95,6 +95,7 @@ class _Connection:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.lock = threading.RLock()
+        self.closed = False
 
 
 class ResponseCache:
@@ -139,23 +140,27 @@ class ResponseCache:
         """This thread's connection (opened once; sqlite connections are not shared), held
         under its lock so that ``close`` from another thread waits for the statement."""
         conn = getattr(self._local, "conn", None)
-        if conn is None:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA busy_timeout=60000")
-            db.execute("PRAGMA synchronous=NORMAL")
-            conn = self._local.conn = _Connection(db)
-            with self._lock:
-                self._all.append(conn)
-        with conn.lock:
-            yield conn.db
+        while True:
+            if conn is None:
+                db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                     check_same_thread=False)
+                db.execute("PRAGMA busy_timeout=60000")
+                db.execute("PRAGMA synchronous=NORMAL")
+                conn = self._local.conn = _Connection(db)
+                with self._lock:
+                    self._all.append(conn)
+            with conn.lock:
+                if not conn.closed:
+                    yield conn.db
+                    return
+            conn = None  # closed while this thread waited for it: open another
 
     def close(self) -> None:
         """Close every connection this object opened, each once its running statement ends.
 
         Closing a connection while another thread runs a statement on it crashes the
         interpreter (a segmentation fault, not an exception). After ``close`` a thread that
-        uses the cache again opens a new connection; one that was waiting to use its old
-        connection gets ``sqlite3.ProgrammingError``.
+        uses the cache again opens a new connection, also when it was waiting for its old one.
         """
         with self._lock:
             connections, self._all = self._all, []
@@ -163,6 +168,7 @@ class ResponseCache:
         for conn in connections:
             with conn.lock:
                 conn.db.close()
+                conn.closed = True
 
     def _usable(self) -> tuple[str, tuple[str, ...]]:
         """Rows that count: this run's (answers and errors); other runs' answers unless refreshing."""

@@ -240,16 +240,27 @@ class Engine:
             key, request = work
             while not slots.acquire(timeout=STOP_POLL_S):
                 if self._stop.is_set():
-                    if self.cache is not None:
-                        self.cache.release(key)  # claimed, never sent: another process takes it
+                    self._hand_back(key)
                     return
             try:
                 future = self.backend.submit(request)
-            except BaseException:
+            except Exception as exc:  # this input's trouble: the others go on
                 slots.release()
-                raise
+                if self.cache is not None:
+                    self.cache.release(key)
+                self._fail([item], exc)
+                continue
             future.add_done_callback(
                 lambda future, item=item, key=key: self._submitted(item, key, slots, future))
+
+    def _hand_back(self, key: str) -> None:
+        """``key`` was claimed but will not be sent: another process may take it, and the items
+        here that share its content are produced on demand if a test asks for them."""
+        with self._lock:
+            self._leaders.pop(key, None)
+            self._waiting.pop(key, None)
+        if self.cache is not None:
+            self.cache.release(key)
 
     def _drain_submitted(self, wait_s: float) -> None:
         """Wait until every submitted request has been answered and stored, at most ``wait_s``

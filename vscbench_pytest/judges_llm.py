@@ -154,7 +154,10 @@ class LLMJudge:
         """Start judging now; ``judge`` with the same arguments picks the result up. After
         ``close`` (a response that came in late), nothing."""
         if response.strip() and not self._closed:
-            self._future(query, response, image)
+            try:
+                self._future(query, response, image)
+            except RuntimeError:  # closed since the check: the pool takes no more work
+                pass
 
     def judge(self, prompt: str, response: str, image: bool = False) -> Judgement:
         """The verdict on ``response`` to ``prompt`` (an ``error`` when the judge fails)."""

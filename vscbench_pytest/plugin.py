@@ -205,11 +205,13 @@ def vsc_engine(request: pytest.FixtureRequest):
                     backend_error=error, others=state.judges[1:], prompting=state.prompting(),
                     references=state.references())
     yield engine.start()
-    engine.close()  # after the requests under way and the judges' work end
+    try:
+        engine.close()  # after the requests under way and the judges' work end
+    finally:
+        if cache is not None:
+            cache.close()  # the engine keeps none for a replay backend; its judges used it
     if engine.cache_problem:
         state.notices.append(engine.cache_problem)
-    if cache is not None:
-        cache.close()  # the engine keeps none for a replay backend; its judges used it
 
 
 @dataclass(frozen=True)
