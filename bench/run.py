@@ -34,6 +34,11 @@ from vscbench_pytest.dataset import load_release  # noqa: E402
 from vscbench_pytest.fake_server import FakeServer  # noqa: E402
 
 
+# Test tools of this project's dev extra, not of a model team's release gate: each costs every
+# pytest start its import (anyio imports trio) or its end-of-session summary (hypothesis).
+DEV_ONLY_PLUGINS_OFF = ["-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:anyio"]
+
+
 def suite_command(args: list[str], cwd: Path, report: Path) -> list[str]:
     """The command line of one pytest run of the suite, its report written to ``report``."""
     return [sys.executable, "-m", "pytest", str(REPO / "tests_safety"), "-q", "-p", "no:cacheprovider",
@@ -95,11 +100,13 @@ def bench_api(work: Path, n: int, latency: float, concurrency: int, repeat: int)
         base = [f"--vsc-data={root}", "--vsc-variant=text", "--vlm=openai:fake",
                 f"--vlm-base-url={server.base_url}", f"--vsc-concurrency={concurrency}", "--vsc-no-cache"]
         runs = []  # (whole process, session, requests the server counted)
+        lean = []  # the same, without the dev extra's plugins (alternating, so noise hits both)
         for _ in range(repeat):
-            before = server.stats.requests
-            wall, report = pytest_run(base, work)
-            assert report is not None and report["run"]["complete"]
-            runs.append((wall, report["run"]["duration_s"], server.stats.requests - before))
+            for args, into in ((base, runs), (base + DEV_ONLY_PLUGINS_OFF, lean)):
+                before = server.stats.requests
+                wall, report = pytest_run(args, work)
+                assert report is not None and report["run"]["complete"]
+                into.append((wall, report["run"]["duration_s"], server.stats.requests - before))
         before = server.stats.requests
         xdist_s, _ = pytest_run(base + ["-n", "2"], work)
         xdist_requests = server.stats.requests - before
@@ -118,12 +125,19 @@ def bench_api(work: Path, n: int, latency: float, concurrency: int, repeat: int)
         pool_s = time.perf_counter() - start
     walls = sorted(r[0] for r in runs)
     sessions = sorted(r[1] for r in runs)
-    spread = f"median of {repeat}, {walls[0] / ideal:.3f}x to {walls[-1] / ideal:.3f}x" if repeat > 1 else "one run"
+    lean_walls = sorted(r[0] for r in lean)
+
+    def spread(values: list[float]) -> str:
+        return f"median of {repeat}, {values[0] / ideal:.3f}x to {values[-1] / ideal:.3f}x" if repeat > 1 else "one run"
+
     line(f"ideal: items x latency / {concurrency}", ideal)
     line(f"suite --vsc-concurrency={concurrency}, pytest session", statistics.median(sessions), ideal,
          "collection to report, from the report's run.duration_s")
     line(f"suite --vsc-concurrency={concurrency}, whole process", statistics.median(walls), ideal,
-         f"{spread}; interpreter start-up included; server counted {sorted({r[2] for r in runs})} requests")
+         f"{spread(walls)}; interpreter start-up included; server counted {sorted({r[2] for r in runs})} requests")
+    line("  the same, the dev extra's plugins off", statistics.median(lean_walls), ideal,
+         f"{spread(lean_walls)}; hypothesis, pytest-benchmark, anyio not loaded (xdist, syrupy are); "
+         f"server counted {sorted({r[2] for r in lean})} requests")
     line(f"suite --vsc-concurrency={concurrency} -n 2", xdist_s, ideal,
          f"server counted {xdist_requests} requests; {concurrency} in flight per worker")
     line("10-thread pool calling the client (benchmark scripts)", pool_s, ideal)
