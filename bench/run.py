@@ -6,7 +6,8 @@
 2. API throughput against the project's server at a fixed latency: the suite at
    --vsc-concurrency vs the ideal (items x latency / concurrency), vs one request at a time,
    vs a 10-thread pool calling the client directly (how the benchmark's own scripts do it),
-   and the same suite run on 2 xdist workers (requests counted by the server);
+   and the same suite run on 2 xdist workers (requests counted by the server); the whole
+   command also without the dev extra's pytest plugins, alternating with the full set;
 3. HF batch 8 vs batch 1 on the bundled tiny checkpoint (responses compared);
 4. a warm-cache rerun vs the cold run.
 """
