@@ -153,7 +153,7 @@ def test_one_inputs_trouble_in_a_batch_stays_with_that_input(tmp_path):
 
 class LateBackend:
     """A backend that answers on its own like the API child (``submit``), each answer 0.2 s
-    after the request; records what it was sent and when it was closed."""
+    after the request, or once ``gate`` is set; records what it was sent and when it closed."""
 
     kind = "late"
     fingerprint = "late:1"
@@ -202,6 +202,24 @@ class RemoteJudge(KeywordJudge):
         self.events.append("judge closed")
 
 
+def stored_texts(path: Path, eng: Engine, order, uids: list[str]) -> list[str | None]:
+    """What the cache at ``path`` holds for the inputs ``uids`` (read by another run)."""
+    reader = ResponseCache(path, run="reader")
+    try:
+        return [(stored.text if (stored := reader.get(eng.key(item))) else None)
+                for item in order if item.uid in uids]
+    finally:
+        reader.close()
+
+
+def claims_left(path: Path) -> int:
+    """Claims still held in the cache at ``path``."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+
+
 def test_close_stores_the_requests_in_flight_then_closes_the_judges_then_the_backend(tmp_path):
     """At session end the requests already sent (often another worker's items) are stored
     before the cache closes; no judge or cache work can run after it closed."""
@@ -217,10 +235,8 @@ def test_close_stores_the_requests_in_flight_then_closes_the_judges_then_the_bac
     assert 4 <= len(backend.sent) < len(order)
     assert events[-2:] == ["judge closed", "backend closed"]
     assert events.count("prefetch") >= len(backend.sent)  # every answer reached the judge first
-    reopened = ResponseCache(tmp_path / "cache.sqlite", run="r2")
-    stored = [reopened.get(eng.key(item)) for item in order if item.uid in backend.sent]
-    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in backend.sent]
-    reopened.close()
+    assert stored_texts(tmp_path / "cache.sqlite", eng, order, backend.sent) == [
+        f"Sure: {uid}" for uid in backend.sent]
 
 
 def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored(tmp_path, monkeypatch):
@@ -228,8 +244,6 @@ def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored
     close waits at most CLOSE_WAIT_S. An answer that comes after the cache closed opens a new
     connection and is stored; it reaches no closed judge. The input claimed but not yet sent
     is handed back, and every input can still be answered on demand."""
-    import sqlite3
-
     import vscbench_pytest.engine as engine_module
 
     monkeypatch.setattr(engine_module, "CLOSE_WAIT_S", 0.05)
@@ -253,15 +267,11 @@ def test_close_waits_a_bounded_time_and_answers_that_come_later_are_still_stored
     eng.close()
     assert events == ["judge closed", "backend closed"]  # closed before any answer came
     sent = list(backend.sent)
-    with sqlite3.connect(tmp_path / "cache.sqlite") as db:  # the two sent, not the third
-        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 2
+    assert claims_left(tmp_path / "cache.sqlite") == 2  # the two sent, not the third
     server_hangs.set()
     for answerer in backend.answerers:
         answerer.join()
-    reopened = ResponseCache(tmp_path / "cache.sqlite", run="r2")
-    stored = [reopened.get(eng.key(item)) for item in order if item.uid in sent]
-    assert [s.text for s in stored] == [f"Sure: {uid}" for uid in sent]
-    reopened.close()
+    assert stored_texts(tmp_path / "cache.sqlite", eng, order, sent) == [f"Sure: {uid}" for uid in sent]
     answers: list = []
     asking = threading.Thread(  # the twin before the third: it must not wait on a stale claim
         target=lambda: answers.extend(eng.answer(i) for i in reversed(order)), daemon=True)
@@ -285,8 +295,6 @@ class RefusingBackend(LateBackend):
 
 
 def test_a_request_that_cannot_be_sent_is_that_inputs_error_and_its_claim_is_given_up(tmp_path):
-    import sqlite3
-
     order = items(tmp_path)
     events: list[str] = []
     backend = RefusingBackend(events, bad=order[0].uid)
@@ -299,5 +307,4 @@ def test_a_request_that_cannot_be_sent_is_that_inputs_error_and_its_claim_is_giv
     assert errors == [item.uid for item in order if eng.key(item) == bad_key]  # and its twins
     assert "cannot encode this request" in results[0].reason
     assert len(errors) < len(order)  # the others were sent and answered
-    with sqlite3.connect(tmp_path / "cache.sqlite") as db:
-        assert db.execute("SELECT COUNT(*) FROM claims").fetchone()[0] == 0
+    assert claims_left(tmp_path / "cache.sqlite") == 0
