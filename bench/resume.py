@@ -26,10 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import pytest_run, suite_command  # noqa: E402  (bench/run.py)
+from run import pytest_run, suite_command
 
-from vscbench_pytest.fake_server import FakeServer, Faults  # noqa: E402
-from vscbench_pytest.report import comparable  # noqa: E402
+from vscbench_pytest.report.build import comparable
+from vscbench_pytest.testing.server import FakeServer, Faults
 
 
 def api(server: FakeServer, *args: str) -> list[str]:

@@ -24,16 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from release import make_release, text_row  # noqa: E402
-
+from tests.helpers.release import make_release, text_row  # noqa: E402
 from vscbench_pytest.backends.base import GenerationSettings, Request  # noqa: E402
 from vscbench_pytest.backends.openai_api import ApiSettings, OpenAIBackend  # noqa: E402
-from vscbench_pytest.dataset import load_release  # noqa: E402
-from vscbench_pytest.fake_server import FakeServer  # noqa: E402
-
+from vscbench_pytest.data.release import load_release  # noqa: E402
+from vscbench_pytest.testing.server import FakeServer  # noqa: E402
 
 # Test tools of this project's dev extra, not of a model team's release gate: each costs every
 # pytest start its import (anyio imports trio) or its end-of-session summary (hypothesis).

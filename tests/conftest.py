@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["pytester", "hardening"]
+pytest_plugins = ["pytester", "tests.helpers.hardening"]
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
@@ -24,7 +24,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture
 def release(tmp_path: Path) -> Path:
     """A small release root (2 image rows, 2 text rows) with every image present."""
-    from release import make_release
+    from tests.helpers.release import make_release
 
     return make_release(tmp_path / "release")
 

@@ -1,10 +1,10 @@
 """Utility (--vsc-utility): benign questions with reference answers; accuracy is reported
-next to the safety scores, so a calibration's cost in helpfulness is a number."""
+
+The test itself ships in the package (vscbench_pytest/suite/test_utility.py), so this checkout and an
+installed wheel run the same test; collecting it here gives it this repository's node ids.
+"""
 from __future__ import annotations
 
-import pytest
+from vscbench_pytest.suite.test_utility import test_utility
 
-
-@pytest.mark.vscbench(track="utility")
-def test_utility(vsc_item, vsc_result):
-    vsc_result.check()
+__all__ = ["test_utility"]

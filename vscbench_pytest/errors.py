@@ -16,3 +16,7 @@ class SpecError(VscError):
 
 class ItemError(VscError):
     """One input that cannot be run (missing or unreadable image, no response)."""
+
+
+class MissingExtra(VscError):
+    """An optional dependency is not installed; the message names the extra that installs it."""

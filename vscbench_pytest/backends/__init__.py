@@ -1,8 +1,8 @@
 """Model backends: ``hf:`` (transformers), ``replay:`` (a JSONL of responses), and aliases."""
 from __future__ import annotations
 
-from .base import Backend, GenerationSettings, Request, Response
-from .registry import ALIASES, BackendSpec, make_backend, parse_spec
+from vscbench_pytest.backends.base import Backend, GenerationSettings, Request, Response
+from vscbench_pytest.backends.registry import ALIASES, BackendSpec, make_backend, parse_spec
 
 __all__ = [
     "ALIASES", "Backend", "BackendSpec", "GenerationSettings", "Request", "Response",

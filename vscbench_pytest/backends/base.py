@@ -1,10 +1,11 @@
 """What every backend takes and gives back."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..errors import VscError
+from vscbench_pytest.errors import VscError
 
 if TYPE_CHECKING:
     from PIL import Image

@@ -22,12 +22,13 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ..errors import VscError
-from .base import Backend, Request, Response, Shot
+from vscbench_pytest.backends.base import Backend, Request, Response, Shot
+from vscbench_pytest.errors import VscError
 
 READY = "ready"
 

@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import VscError
-from ..items import Item
-from .base import GenerationSettings, LoadsOnce, Request, Response, conversation
+from vscbench_pytest.backends.base import (
+    GenerationSettings,
+    LoadsOnce,
+    Request,
+    Response,
+    conversation,
+)
+from vscbench_pytest.errors import VscError
+from vscbench_pytest.records.items import Item
+from vscbench_pytest.util.fingerprints import fingerprint_folder
 
 # Files that decide what a checkpoint answers: weights, config, processor, tokenizer, template.
 FINGERPRINT_SUFFIXES = (".safetensors", ".bin", ".json", ".jinja", ".model", ".txt", ".tiktoken")
@@ -33,75 +39,10 @@ def checkpoint_dir(target: str) -> Path:
         ) from None
 
 
-MEMO_MIN_BYTES = 16 << 20  # files this big have their hash remembered by (path, size, mtime)
-
-
-def _memo_path() -> Path:
-    return Path(os.environ.get("VSCBENCH_HOME") or Path.home() / ".cache" / "vscbench") / "file-hashes.json"
-
-
-def _load_memo() -> dict[str, str]:
-    try:
-        memo = json.loads(_memo_path().read_text())
-        return memo if isinstance(memo, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_memo(memo: dict[str, str]) -> None:
-    """Write the memo atomically; a memo that cannot be written only costs time."""
-    path = _memo_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(memo, sort_keys=True))
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-def file_sha256(path: Path, memo: dict[str, str]) -> str:
-    """sha256 of a file; big files are looked up in (and added to) ``memo`` by path, size, mtime."""
-    stat = path.stat()
-    key = f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    if key in memo:
-        return memo[key]
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    if stat.st_size >= MEMO_MIN_BYTES:
-        memo[key] = digest.hexdigest()
-    return digest.hexdigest()
-
-
-def fingerprint_file(path: Path) -> str:
-    """``sha256:`` and the hash of one file (a GGUF holds weights, tokenizer and template);
-    a big file's hash is remembered like a checkpoint's weights."""
-    memo = _load_memo()
-    known = len(memo)
-    digest = file_sha256(path, memo)
-    if len(memo) != known:
-        _save_memo(memo)
-    return "sha256:" + digest
-
-
 def fingerprint_checkpoint(folder: Path) -> str:
-    """sha256 over the relative names and content hashes of the checkpoint's files.
-
-    Each xdist worker and the controller need it: the hash of a multi-GB weight file is
-    remembered in ``$VSCBENCH_HOME`` (default ``~/.cache/vscbench``) so it is read once.
-    """
-    memo = _load_memo()
-    known = len(memo)
-    digest = hashlib.sha256()
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in FINGERPRINT_SUFFIXES)
-    for path in files:
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(file_sha256(path, memo).encode() + b"\0")
-    if len(memo) != known:
-        _save_memo(memo)
-    return "sha256:" + digest.hexdigest()
+    """sha256 over the relative names and content hashes of the checkpoint's files that decide
+    what it answers (``FINGERPRINT_SUFFIXES``); big files' hashes are remembered."""
+    return fingerprint_folder(folder, FINGERPRINT_SUFFIXES)
 
 
 def _pick_device(name: str, worker_index: int | None = None) -> str:
@@ -165,7 +106,7 @@ class SteerPlan:
 
     def direction(self, backend: HFBackend):
         """The direction for this model and layer: from its file, else computed and stored."""
-        from ..steering import Direction, check_layer, decoder_layers
+        from vscbench_pytest.backends.steering import Direction, check_layer, decoder_layers
 
         count = len(decoder_layers(backend.model))
         layer = check_layer(count // 2 if self.layer is None else self.layer, count,
@@ -186,7 +127,7 @@ class SteerPlan:
         except Exception as exc:  # e.g. a held-out input the processor cannot take
             raise VscError(f"--vsc-calibration={self.mode}: cannot compute the steering direction: "
                            f"{type(exc).__name__}: {exc}") from exc
-        from ..report import write_atomic
+        from vscbench_pytest.util.files import write_atomic
 
         try:
             write_atomic(path, direction.to_json())
@@ -195,9 +136,9 @@ class SteerPlan:
         return direction
 
     def _compute(self, backend: HFBackend, layer: int):
-        from ..errors import ItemError
-        from ..images import load_image
-        from ..steering import compute_direction, last_token_states
+        from vscbench_pytest.backends.steering import compute_direction, last_token_states
+        from vscbench_pytest.data.images import load_image
+        from vscbench_pytest.errors import ItemError
 
         states = {}
         for label in ("unsafe", "safe"):
@@ -322,7 +263,7 @@ class HFBackend(LoadsOnce):
 
         if plan is None:
             return nullcontext()
-        from ..steering import steering
+        from vscbench_pytest.backends.steering import steering
 
         return steering(self.model, self._direction, plan.mode, plan.alpha)
 

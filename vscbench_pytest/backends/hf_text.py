@@ -11,9 +11,10 @@ import json
 import threading
 from pathlib import Path
 
-from ..errors import VscError
-from .base import GenerationSettings, Request, Response, conversation
-from .hf import HFBackend, _placement, fingerprint_file
+from vscbench_pytest.backends.base import GenerationSettings, Request, Response, conversation
+from vscbench_pytest.backends.hf import HFBackend, _placement
+from vscbench_pytest.errors import VscError
+from vscbench_pytest.util.fingerprints import fingerprint_file
 
 GGUF_SUFFIX = ".gguf"
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from ..errors import VscError
-from .base import GenerationSettings, Request, Response, conversation
+from vscbench_pytest.backends.base import GenerationSettings, Request, Response, conversation
+from vscbench_pytest.errors import VscError
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 120.0

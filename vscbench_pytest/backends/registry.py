@@ -6,11 +6,11 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SpecError
-from ..paths import bundled_model
-from .base import Backend, GenerationSettings
-from .hf_text import is_gguf, is_text_only_target
-from .openai_api import ApiSettings
+from vscbench_pytest.backends.base import Backend, GenerationSettings
+from vscbench_pytest.backends.hf_text import is_gguf, is_text_only_target
+from vscbench_pytest.backends.openai_api import ApiSettings
+from vscbench_pytest.bundled import bundled_model
+from vscbench_pytest.errors import SpecError
 
 BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
 ALIASES = {
@@ -106,7 +106,7 @@ def make_backend(
     child while it is still starting (its ``ready()`` waits and raises a start-up failure).
     """
     if parsed.kind == "openai":
-        from .openai_api import OpenAIBackend, api_fingerprint, check_api
+        from vscbench_pytest.backends.openai_api import OpenAIBackend, api_fingerprint, check_api
 
         api = api or ApiSettings("", "")
         check_api(parsed.spec, api)
@@ -114,7 +114,7 @@ def make_backend(
             return OpenAIBackend(parsed.spec, parsed.target, api, settings)
         from dataclasses import asdict
 
-        from .child import ChildBackend
+        from vscbench_pytest.backends.child import ChildBackend
 
         child = ChildBackend("vscbench_pytest.backends.openai_api:backend_from_json",
                              {"spec": parsed.spec, "model": parsed.target, "api": asdict(api),
@@ -124,14 +124,14 @@ def make_backend(
                              concurrency=concurrency)
         return child.ready() if wait else child
     if parsed.kind == "replay":
-        from .replay import ReplayBackend
+        from vscbench_pytest.backends.replay import ReplayBackend
 
         return ReplayBackend(parsed.spec, Path(parsed.target).expanduser())
     if is_text_only_target(parsed.target):
-        from .hf_text import HFTextBackend
+        from vscbench_pytest.backends.hf_text import HFTextBackend
 
         return HFTextBackend(parsed.spec, parsed.target, settings)
-    from .hf import HFBackend
+    from vscbench_pytest.backends.hf import HFBackend
 
     return HFBackend(parsed.spec, parsed.target, settings)
 
@@ -152,14 +152,15 @@ def accepts_images(parsed: BackendSpec, text_only: bool = False) -> bool:
 def fingerprint_for(parsed: BackendSpec, base_url: str = "") -> str:
     """The model fingerprint without loading the model (file hashes, or name and URL)."""
     if parsed.kind == "openai":
-        from .openai_api import api_fingerprint
+        from vscbench_pytest.backends.openai_api import api_fingerprint
 
         return api_fingerprint(parsed.target, base_url)
     if parsed.kind == "replay":
-        from ..dataset import fingerprint_files
+        from vscbench_pytest.util.fingerprints import fingerprint_files
 
         return "sha256:" + fingerprint_files([Path(parsed.target).expanduser()])
-    from .hf import checkpoint_dir, fingerprint_checkpoint, fingerprint_file
+    from vscbench_pytest.backends.hf import checkpoint_dir, fingerprint_checkpoint
+    from vscbench_pytest.util.fingerprints import fingerprint_file
 
     if is_gguf(parsed.target):
         return fingerprint_file(Path(parsed.target).expanduser())

@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..dataset import fingerprint_files
-from ..errors import SpecError
-from .base import Request, Response
+from vscbench_pytest.backends.base import Request, Response
+from vscbench_pytest.errors import SpecError
+from vscbench_pytest.util.fingerprints import fingerprint_files
 
 
 def read_replay(path: Path) -> dict[str, Response]:

@@ -1,0 +1,102 @@
+"""Options read into Settings: small pure checks with a stand-in config (no pytest session)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vscbench_pytest.errors import SpecError
+from vscbench_pytest.records.items import TRACKS
+from vscbench_pytest.session.settings import _OPTIONS, read_settings
+
+
+class FakeConfig:
+    """Just what read_settings uses: getoption, getini, rootpath."""
+
+    def __init__(self, options: dict | None = None, ini: dict | None = None, root: Path = Path("/r")):
+        self.options = options or {}
+        self.ini = ini or {}
+        self.rootpath = root
+
+    def getoption(self, name: str):
+        return self.options.get(name)
+
+    def getini(self, name: str):
+        return self.ini.get(name, [] if name == "vsc_gate" else "")
+
+
+def settings(**options):
+    return read_settings(FakeConfig({k.replace("-", "_"): v for k, v in options.items()}))
+
+
+def test_every_option_is_in_the_vscbench_namespace() -> None:
+    names = [option for option, *_ in _OPTIONS]
+    assert len(names) == len(set(names))
+    assert all(n == "--vlm" or n.startswith(("--vlm-", "--vsc-")) for n in names)
+    assert all(help_text for *_, help_text in _OPTIONS)
+
+
+def test_defaults() -> None:
+    s = settings()
+    assert s.vlm is None and s.data is None and s.report is None
+    assert s.tracks == TRACKS
+    assert s.categories == () and s.variants == () and s.gate == ()
+    assert s.sample is None and s.seed == 0
+    assert s.judges == ("keyword",)
+    assert s.min_sra_u is None and s.min_sra_s is None
+    assert not s.score_only and not s.allow_errors
+    assert s.max_new_tokens == 128 and s.batch_size == 8
+    assert s.device == "auto" and s.dtype == "auto"
+    assert s.rootdir == Path("/r")
+
+
+def test_comma_lists_are_split_and_trimmed() -> None:
+    s = settings(vsc_track="text", vsc_category=" drugs, homonyms ,,", vsc_variant="figstep,text")
+    assert s.tracks == ("text",)
+    assert s.categories == ("drugs", "homonyms")
+    assert s.variants == ("figstep", "text")
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("vsc_track", "images"), ("vsc_track", "image,video"), ("vsc_variant", "typo"),
+])
+def test_unknown_choice_names_the_option_value_and_choices(option: str, value: str) -> None:
+    with pytest.raises(SpecError) as info:
+        settings(**{option: value})
+    message = str(info.value)
+    assert "--" + option.replace("_", "-") in message
+    assert value.split(",")[-1] in message
+    assert "choices" in message
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("vsc_sample", 0), ("vsc_sample", -3), ("vsc_batch_size", 0), ("vsc_max_new_tokens", 0),
+    ("vsc_sample", "many"), ("vsc_min_sra_u", "high"),
+])
+def test_bad_numbers_name_the_option(option: str, value) -> None:
+    with pytest.raises(SpecError) as info:
+        settings(**{option: value})
+    assert "--" + option.replace("_", "-") in str(info.value)
+
+
+def test_ini_values_are_used_when_the_option_is_absent() -> None:
+    config = FakeConfig(ini={"vlm": "llava", "vsc_min_sra_u": "0.8", "vsc_gate": ["all:avg>=0.5"],
+                             "vsc_track": "image", "vsc_batch_size": "4"})
+    s = read_settings(config)
+    assert s.vlm == "llava"
+    assert s.min_sra_u == 0.8
+    assert s.gate == ("all:avg>=0.5",)
+    assert s.tracks == ("image",)
+    assert s.batch_size == 4
+
+
+def test_command_line_beats_ini() -> None:
+    config = FakeConfig({"vlm": "hf:x/y", "vsc_min_sra_u": 0.9}, {"vlm": "llava", "vsc_min_sra_u": "0.1"})
+    s = read_settings(config)
+    assert s.vlm == "hf:x/y" and s.min_sra_u == 0.9
+
+
+def test_paths_are_expanded(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    s = settings(vsc_data="~/data", vsc_report="~/r.json")
+    assert s.data == tmp_path / "data" and s.report == tmp_path / "r.json"

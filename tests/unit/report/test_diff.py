@@ -1,0 +1,286 @@
+"""Comparing two reports: McNemar's test, Newcombe intervals, flips, regressions, formats."""
+from __future__ import annotations
+
+import json
+import math
+from fractions import Fraction
+
+import pytest
+
+from tests.helpers.reports import image, report, text
+from vscbench_pytest.records.results import ItemResult
+from vscbench_pytest.report.diff import (
+    change_interval,
+    diff_reports,
+    escape_markdown,
+    format_diff,
+    mcnemar,
+    regressions,
+)
+from vscbench_pytest.scoring.rates import rate
+
+
+def mixed(unsafe_verdict: str = "refusal") -> list[ItemResult]:
+    """30 unsafe and 10 safe image inputs, 5 text inputs, one error."""
+    out = [image(i, "unsafe", unsafe_verdict) for i in range(30)]
+    out += [image(i, "safe", "compliance") for i in range(10)]
+    out += [text(i, "refusal") for i in range(5)]
+    out.append(image(99, "unsafe", "error"))
+    return out
+
+
+# --- McNemar ---------------------------------------------------------------------------------
+
+def test_mcnemar_exact_values() -> None:
+    assert mcnemar(0, 0) == 1.0
+    assert mcnemar(5, 0) == 0.0625
+    assert mcnemar(10, 0) == 2 / 1024
+    assert mcnemar(3, 3) == 1.0  # capped at 1
+    assert mcnemar(1, 0) == 1.0
+
+
+def test_mcnemar_exact_matches_binomial_and_is_symmetric() -> None:
+    for b in range(25):
+        for c in range(25 - b):
+            n = b + c
+            if n == 0:
+                continue
+            tail = sum(Fraction(math.comb(n, i), 2 ** n) for i in range(min(b, c) + 1))
+            assert mcnemar(b, c) == pytest.approx(float(min(Fraction(1), 2 * tail)), rel=1e-12)
+            assert mcnemar(b, c) == mcnemar(c, b)
+
+
+def test_mcnemar_chi_square_branch() -> None:
+    # b + c = 40: x = (|30 - 10| - 1)^2 / 40 = 9.025; P(chi2(1) > 9.025) = 0.0026636
+    assert mcnemar(30, 10) == pytest.approx(0.0026636, rel=1e-3)
+    assert mcnemar(10, 30) == mcnemar(30, 10)
+    assert mcnemar(20, 20) == 1.0
+    # the switch happens at b + c = 25: 24 is exact, 25 uses the chi-square
+    assert mcnemar(24, 0) == 2 / 2 ** 24
+    assert mcnemar(25, 0) == pytest.approx(math.erfc(math.sqrt(24 ** 2 / 25 / 2)))
+    with pytest.raises(ValueError):
+        mcnemar(-1, 3)
+
+
+# --- Newcombe interval -----------------------------------------------------------------------
+
+def test_change_interval_matches_newcombe_example() -> None:
+    # Newcombe (1998), example (a), method 10: 56/70 - 48/80 = 0.2, 95% CI 0.0524 to 0.3339
+    low, high = change_interval(rate(48, 80), rate(56, 70))
+    assert low == pytest.approx(0.0524, abs=5e-4)
+    assert high == pytest.approx(0.3339, abs=5e-4)
+    low, high = change_interval(rate(56, 70), rate(48, 80))
+    assert (low, high) == pytest.approx((-0.3339, -0.0524), abs=5e-4)
+    assert change_interval(rate(0, 0), rate(3, 4)) is None
+    assert change_interval(None, rate(3, 4)) is None
+
+
+def test_change_interval_at_the_edges() -> None:
+    low, high = change_interval(rate(10, 10), rate(0, 10))
+    assert -1.0 <= low < -0.5 and high < 0
+    low, high = change_interval(rate(0, 10), rate(10, 10))
+    assert 0 < low < 1.0 and high == 1.0
+
+
+# --- diff_reports ----------------------------------------------------------------------------
+
+def test_a_report_diffed_with_itself() -> None:
+    data = report(mixed())
+    diff = diff_reports(data, data)
+    assert diff["flips"] == []
+    assert diff["only_in_a"] == diff["only_in_b"] == 0
+    assert diff["shared"] == 45 and diff["excluded"] == 1
+    assert list(diff["buckets"]) == list(data["scores"])
+    assert list(diff["buckets"])[0] == "all"
+    for bucket in diff["buckets"].values():
+        for metric in ("sra_u", "sra_s", "avg"):
+            entry = bucket[metric]
+            assert entry["change"] in (0.0, None)
+            assert (entry["change"] is None) == (entry["before"] is None)
+        for metric in ("sra_u", "sra_s"):
+            assert bucket[metric]["b"] == bucket[metric]["c"] == 0
+            assert bucket[metric]["p_value"] == 1.0
+            if bucket[metric]["change_ci"]:
+                low, high = bucket[metric]["change_ci"]
+                assert low <= 0.0 <= high
+    assert regressions(diff, max_drop=0.0) == []
+    assert json.loads(json.dumps(diff)) == diff
+
+
+def test_a_model_that_stops_refusing() -> None:
+    before, after = report(mixed("refusal")), report(mixed("compliance"), "replay:b.jsonl")
+    diff = diff_reports(before, after)
+    assert diff["models"] == {"a": "replay:a.jsonl", "b": "replay:b.jsonl"}
+    entry = diff["buckets"]["all"]["sra_u"]
+    # 30 unsafe images went from refused to complied; the 5 text inputs stayed refused
+    assert entry["before"] == 1.0 and entry["after"] == pytest.approx(5 / 35)
+    assert entry["change"] == pytest.approx(5 / 35 - 1)
+    assert (entry["shared"], entry["b"], entry["c"], entry["flips"]) == (35, 30, 0, 30)
+    assert entry["p_value"] == mcnemar(30, 0) < 1e-6
+    low, high = entry["change_ci"]
+    assert low < entry["change"] < high < 0
+    assert diff["buckets"]["all"]["sra_s"]["change"] == 0.0
+    assert diff["buckets"]["text"]["sra_u"]["flips"] == 0
+    assert len(diff["flips"]) == 30
+    assert {flip["kind"] for flip in diff["flips"]} == {"unsafe: refused then complied"}
+    assert [flip["uid"] for flip in diff["flips"]] == sorted(flip["uid"] for flip in diff["flips"])
+    assert diff["flips"][0] == {
+        "uid": "image-drugs-000-unsafe0", "label": "unsafe", "track": "image",
+        "category": "drugs", "variant": "image", "before": "refusal", "after": "compliance",
+        "kind": "unsafe: refused then complied",
+    }
+    found = regressions(diff, max_drop=0.05)
+    assert found[0].startswith("all sra_u 1.000 -> 0.143 (-0.857, p=")
+    assert "30 flips), more than the allowed drop 0.05" in found[0]
+    assert [m.split(" ")[:2] for m in found] == [
+        ["all", "sra_u"], ["image", "sra_u"], ["image/drugs", "sra_u"],
+    ]
+    assert regressions(diff, max_drop=1.0) == []
+    # the other way round is an improvement, not a regression
+    back = diff_reports(after, before)
+    assert {flip["kind"] for flip in back["flips"]} == {"unsafe: complied then refused"}
+    assert back["buckets"]["all"]["sra_u"]["c"] == 30
+    assert regressions(back, max_drop=0.0) == []
+
+
+def test_safe_flips_have_their_own_kinds() -> None:
+    answered = [image(i, "safe", "compliance") for i in range(3)]
+    refused = [image(i, "safe", "refusal") for i in range(3)]
+    diff = diff_reports(report(answered), report(refused))
+    assert {flip["kind"] for flip in diff["flips"]} == {"safe: answered then refused"}
+    assert diff["buckets"]["all"]["sra_s"]["b"] == 3
+    assert diff["buckets"]["all"]["sra_u"]["shared"] == 0
+    back = diff_reports(report(refused), report(answered))
+    assert {flip["kind"] for flip in back["flips"]} == {"safe: refused then answered"}
+
+
+def test_a_small_drop_is_not_a_regression() -> None:
+    before = [image(i, "unsafe", "refusal") for i in range(10)]
+    after = [image(0, "unsafe", "compliance")] + before[1:]
+    diff = diff_reports(report(before), report(after))
+    entry = diff["buckets"]["all"]["sra_u"]
+    assert entry["change"] == pytest.approx(-0.1)
+    assert (entry["b"], entry["c"], entry["p_value"]) == (1, 0, 1.0)
+    assert regressions(diff, max_drop=0.05) == []
+    assert regressions(diff, max_drop=0.05, alpha=1.01) != []  # only the test held it back
+
+
+def test_error_items_are_not_paired() -> None:
+    before = [image(i, "unsafe", "refusal") for i in range(6)]
+    after = ([image(0, "unsafe", "error"), image(1, "unsafe", "compliance")]
+             + [image(i, "unsafe", "refusal") for i in range(2, 6)])
+    before[5] = image(5, "unsafe", "error")
+    diff = diff_reports(report(before), report(after))
+    assert diff["shared"] == 4 and diff["excluded"] == 2
+    entry = diff["buckets"]["all"]["sra_u"]
+    assert (entry["shared"], entry["b"], entry["c"]) == (4, 1, 0)
+    assert [flip["uid"] for flip in diff["flips"]] == ["image-drugs-001-unsafe0"]
+    # the rates still come from each report: 5/5 before, 4/5 after
+    assert (entry["before"], entry["after"]) == (1.0, 0.8)
+
+
+def test_uids_in_one_report_only_are_counted_not_paired() -> None:
+    before = [image(i, "unsafe", "refusal") for i in range(4)] + [image(7, "unsafe", "refusal")]
+    after = [image(i, "unsafe", "refusal") for i in range(4)]
+    after += [image(8, "unsafe", "compliance"), image(9, "unsafe", "compliance")]
+    diff = diff_reports(report(before), report(after))
+    assert (diff["only_in_a"], diff["only_in_b"], diff["shared"]) == (1, 2, 4)
+    assert diff["flips"] == []
+    assert diff["buckets"]["all"]["sra_u"]["shared"] == 4
+    assert diff["buckets"]["all"]["sra_u"]["change"] == pytest.approx(4 / 6 - 1)
+
+
+def test_buckets_of_one_report_only() -> None:
+    before = [image(i, "unsafe", "refusal") for i in range(3)]
+    after = before + [text(i, "compliance", variant) for i, variant in
+                      enumerate(("text", "figstep"))]
+    diff = diff_reports(report(before), report(after))
+    assert list(diff["buckets"]) == list(report(after)["scores"])
+    entry = diff["buckets"]["text/figstep"]["sra_u"]
+    assert entry["before"] is None and entry["after"] == 0.0
+    assert entry["change"] is None and entry["change_ci"] is None
+    assert entry["shared"] == 0 and entry["p_value"] == 1.0
+    assert regressions(diff, max_drop=0.0) == []
+
+
+def test_text_flips_count_in_their_variant_and_type() -> None:
+    before = [text(i, "refusal", v) for i in range(3) for v in ("text", "figstep")]
+    after = [text(i, "compliance" if v == "figstep" else "refusal", v)
+             for i in range(3) for v in ("text", "figstep")]
+    diff = diff_reports(report(before), report(after))
+    buckets = diff["buckets"]
+    assert list(buckets) == ["all", "text", "text/text", "text/figstep", "text/illegal"]
+    assert buckets["text/figstep"]["sra_u"]["b"] == 3
+    assert buckets["text/text"]["sra_u"]["b"] == 0
+    assert buckets["text/illegal"]["sra_u"]["b"] == buckets["all"]["sra_u"]["b"] == 3
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+def test_text_and_markdown_formats() -> None:
+    diff = diff_reports(report(mixed("refusal")), report(mixed("compliance"), "replay:b.jsonl"))
+    out = format_diff(diff, "text")
+    lines = out.splitlines()
+    assert "replay:a.jsonl" in lines[0] and "replay:b.jsonl" in lines[1]
+    assert "45 input(s) paired, 1 left out for errors" in out
+    row = next(line for line in lines if line.startswith("all "))
+    assert "1.000 -> 0.143 (-0.857 [" in row and "(30/0)" in row
+    header = next(line for line in lines if line.startswith("bucket"))
+    assert header.index("SRA_s") == row.index("1.000 -> 1.000")  # columns line up
+    assert "flips: 30" in out
+    assert "image-drugs-000-unsafe0: unsafe: refused then complied (refusal -> compliance)" in out
+
+    md = format_diff(diff, "markdown")
+    assert "| bucket | SRA_u before -> after (change [95% CI]) |" in md
+    assert "|---|---:|" in md
+    assert any(line.startswith("| all | 1.000 -> 0.143 (-0.857 [") for line in md.splitlines())
+    assert "- image-drugs-000-unsafe0: unsafe: refused then complied" in md
+
+    assert json.loads(format_diff(diff, "json")) == diff
+    assert format_diff(diff, "json") == json.dumps(diff, indent=2, sort_keys=True)
+
+
+def test_long_flip_lists_are_cut() -> None:
+    before = [image(i, "unsafe", "refusal") for i in range(60)]
+    after = [image(i, "unsafe", "compliance") for i in range(60)]
+    diff = diff_reports(report(before), report(after))
+    out = format_diff(diff, "text")
+    assert "... and 10 more" in out
+    assert "image-drugs-049-unsafe0" in out and "image-drugs-050-unsafe0" not in out
+    assert "- ... and 10 more" in format_diff(diff, "markdown")
+
+
+@pytest.mark.hardening("untrusted content")
+def test_markdown_escaping() -> None:
+    assert escape_markdown("a|b\nc\r\nd") == "a\\|b<br>c<br>d"
+    assert escape_markdown("a\\|b") == "a\\\\\\|b"  # a backslash cannot undo the escape
+    assert escape_markdown("plain") == "plain"
+    odd = "image-drugs-000|x-unsafe0"
+    diff = diff_reports(report([image(0, "unsafe", "refusal", uid=odd)]),
+                        report([image(0, "unsafe", "compliance", uid=odd)]))
+    md = format_diff(diff, "markdown")
+    assert "image-drugs-000\\|x-unsafe0" in md and "000|x" not in md
+
+
+def test_unknown_format() -> None:
+    diff = diff_reports(report(mixed()), report(mixed()))
+    with pytest.raises(ValueError, match="'html'"):
+        format_diff(diff, "html")
+
+
+def test_cli_exits_1_only_on_a_significant_drop(tmp_path, capsys) -> None:
+    from vscbench_pytest.cli.main import main
+    from vscbench_pytest.report.build import write_report
+
+    before = write_report(report(mixed("refusal")), tmp_path / "before.json")
+    after = write_report(report(mixed("compliance")), tmp_path / "after.json")
+    assert main(["diff", str(before), str(after), "--max-drop", "0.05"]) == 1
+    captured = capsys.readouterr()
+    assert "REGRESSED all sra_u" in captured.err and "unsafe: refused then complied" in captured.out
+    assert main(["diff", str(before), str(before), "--max-drop", "0.05"]) == 0
+    assert main(["diff", str(before), str(after)]) == 0  # no --max-drop: a report, not a gate
+    capsys.readouterr()
+    assert main(["diff", str(before), str(after), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["models"] == {"a": "replay:a.jsonl", "b": "replay:a.jsonl"}
+    assert main(["diff", str(before), str(tmp_path / "missing.json")]) == 2
+    assert "missing.json: no such report" in capsys.readouterr().err

@@ -1,0 +1,51 @@
+"""The data shipped inside the package: the mini benchmark, the tiny checkpoints, the utility
+set, the labelled judge-eval set and an example suite.
+
+The folders beside this module are package data (made by the generators in the repository's
+``fixtures/``); these functions say where they are, in a checkout and in an installed wheel.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from vscbench_pytest.errors import VscError
+
+BUNDLED_MODELS = ("tiny-llava", "tiny-llava-unsafe")
+
+
+def bundled_dir() -> Path:
+    """The folder holding the bundled data (this package's own folder)."""
+    return Path(__file__).resolve().parent
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise VscError(f"the bundled {what} is missing at {path}; the installation is incomplete "
+                       f"(reinstall vscbench-pytest)")
+    return path
+
+
+def bundled_data() -> Path:
+    """The bundled mini benchmark, in the release layout."""
+    return _existing(bundled_dir() / "vscbench-mini", "mini benchmark")
+
+
+def bundled_model(name: str) -> Path:
+    """A bundled tiny checkpoint folder (``tiny-llava`` or ``tiny-llava-unsafe``); the caller
+    says when it is missing."""
+    return bundled_dir() / "models" / name
+
+
+def utility_set() -> Path:
+    """The bundled utility questions (``--vsc-utility=bundled``)."""
+    return _existing(bundled_dir() / "utility-mini" / "utility.jsonl", "utility set")
+
+
+def judge_eval_set() -> Path:
+    """The bundled labelled responses ``vscbench judge-eval`` scores a judge on."""
+    return _existing(bundled_dir() / "judge-eval" / "labelled.jsonl", "labelled judge-eval set")
+
+
+def example_suite() -> Path:
+    """The example of an own suite (``--vsc-data=<this path>``)."""
+    return _existing(bundled_dir() / "suites" / "example.jsonl", "example suite")
