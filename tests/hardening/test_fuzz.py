@@ -35,12 +35,14 @@ from vscbench_pytest.data.release import (
     read_sheet,
 )
 from vscbench_pytest.errors import DatasetError, SpecError, VscError
-from vscbench_pytest.judges.keyword import make_judge
+from vscbench_pytest.judges.registry import make_judge
 from vscbench_pytest.records.verdicts import ERROR, VERDICTS
+from vscbench_pytest.render.diff import FORMATS, format_diff
 from vscbench_pytest.render.html import write_outputs
 from vscbench_pytest.render.text import format_report
-from vscbench_pytest.report.build import SCHEMA, read_report, write_report
-from vscbench_pytest.report.diff import FORMATS, diff_reports, format_diff, regressions
+from vscbench_pytest.report.build import SCHEMA, write_report
+from vscbench_pytest.report.diff import diff_reports, regressions
+from vscbench_pytest.report.io import read_report
 
 pytestmark = pytest.mark.hardening("fuzz")
 

@@ -125,6 +125,13 @@ CORPUS: list[tuple[str, Callable[[Path], Path], str | None]] = [
     ("consistency flips bad", _edited(_set("consistency", "flips", 0, value=3)),
      "consistency.flips[0]"),
     ("judges scores a list", _edited(_set("judges", "scores", value=[1])), "judges.scores"),
+    ("judges agreement not a pair", _edited(_set("judges", "agreement", 0, "judges",
+                                                 value=["keyword"])), "judges.agreement[0].judges"),
+    ("calibration heldout a number", _edited(_set("run", "calibration", value={
+        "method": "steer", "spec": "steer", "heldout": 5})), "run.calibration.heldout"),
+    ("utility accuracy a string", _edited(_set("utility", value={
+        "source": "bundled", "accuracy": "high", "correct": 1, "total": 2})), "utility.accuracy"),
+    ("notices a string", _edited(_set("run", "notices", value="slow server")), "run.notices"),
     ("a folder", _folder, None),
     ("missing path", _missing, None),
 ]

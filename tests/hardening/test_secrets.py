@@ -284,7 +284,7 @@ def test_help_shows_no_key_even_when_one_is_set(
 def test_settings_objects_never_show_a_key_when_printed() -> None:
     """``pytest -l`` prints the locals of a failing frame: settings must not carry a key there."""
     from vscbench_pytest.backends.openai_api import ApiSettings
-    from vscbench_pytest.judges.keyword import JudgeOptions
+    from vscbench_pytest.judges.registry import JudgeOptions
     from vscbench_pytest.session.settings import Settings
 
     key = "sk-vscbench-SECRET-repr-4d2e"

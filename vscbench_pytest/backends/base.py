@@ -1,9 +1,11 @@
 """What every backend takes and gives back."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vscbench_pytest.errors import VscError
 
@@ -76,6 +78,12 @@ class Backend(Protocol):
     def generate(self, requests: list[Request]) -> list[Response]: ...
 
 
+class ConcurrentBackend(Backend, Protocol):
+    """A backend answering one request at a time from many threads (an API's child process)."""
+
+    def submit(self, request: Request) -> Future[Response]: ...
+
+
 def takes_images(backend: object) -> bool:
     """Whether a built backend takes image inputs: its ``accepts_images``, True when unset."""
     return bool(getattr(backend, "accepts_images", True))
@@ -85,6 +93,10 @@ class LoadsOnce:
     """Load a model on first use, once: subclasses set ``self._lock`` (a threading.Lock),
     ``self._load_error = None`` and ``self.model = None`` in ``__init__``, and ``self.model`` in
     ``_load``. A VscError from ``_load`` is remembered and raised again on every later use."""
+
+    _lock: threading.Lock
+    _load_error: VscError | None
+    model: Any  # the loaded model (a torch module), None until loaded
 
     def load(self) -> None:
         """Load once (a failure is remembered and raised again)."""

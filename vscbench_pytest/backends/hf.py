@@ -265,6 +265,7 @@ class HFBackend(LoadsOnce):
             return nullcontext()
         from vscbench_pytest.backends.steering import steering
 
+        assert self._direction is not None  # _ensure_direction ran first
         return steering(self.model, self._direction, plan.mode, plan.alpha)
 
     def _ensure_direction(self) -> None:

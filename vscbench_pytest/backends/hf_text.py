@@ -129,8 +129,8 @@ class HFTextBackend(HFBackend):
     def prompt_text(self, request: Request) -> str:
         """The model's own chat template applied to the conversation (prompts as plain text)."""
         self.load()
-        return self.tokenizer.apply_chat_template(conversation(request, lambda prompt, _: prompt),
-                                                  add_generation_prompt=True, tokenize=False)
+        return str(self.tokenizer.apply_chat_template(conversation(request, lambda prompt, _: prompt),
+                                                      add_generation_prompt=True, tokenize=False))
 
     def _encode(self, requests: list[Request]):
         texts = [self.prompt_text(r) for r in requests]

@@ -5,44 +5,24 @@ input that had no usable response). A uid absent from the file is an ``error`` i
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from vscbench_pytest.backends.base import Request, Response
 from vscbench_pytest.errors import SpecError
 from vscbench_pytest.util.fingerprints import fingerprint_files
+from vscbench_pytest.util.jsonl import read_jsonl
+
+EXPECTED = '{"uid": "...", "response": "..."}'
 
 
 def read_replay(path: Path) -> dict[str, Response]:
     """Parse the file; a SpecError names the file and line of the first bad line."""
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise SpecError(f"--vlm replay: cannot read {path}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        data = exc.object  # the bytes after any BOM
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError(f"--vlm replay: {path}:{line}: not UTF-8 ({exc.reason} at byte "
-                        f"{column} of the line)") from None
     responses: dict[str, Response] = {}
     first_line: dict[str, int] = {}
-    # JSONL lines end at "\n" only: U+2028 and friends may appear raw inside a string.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
+    for number, record in read_jsonl(path, what="--vlm replay", error=SpecError, expected=EXPECTED):
         where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SpecError(f"--vlm replay: {where}: not JSON ({exc.msg})") from None
-        except RecursionError:
-            raise SpecError(f"--vlm replay: {where}: not JSON (nested too deeply)") from None
-        except ValueError:  # an integer longer than Python's digit limit
-            raise SpecError(f"--vlm replay: {where}: not JSON (a number too long to read)") from None
-        if not isinstance(record, dict) or not isinstance(record.get("uid"), str):
-            raise SpecError(f'--vlm replay: {where}: expected {{"uid": "...", "response": "..."}}')
+        if not isinstance(record.get("uid"), str):
+            raise SpecError(f"--vlm replay: {where}: expected {EXPECTED}")
         uid = record["uid"]
         if isinstance(record.get("response"), str):
             response = Response(record["response"], attempts=0)

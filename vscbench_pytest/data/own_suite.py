@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from vscbench_pytest.data.release import Dataset
@@ -25,40 +26,31 @@ from vscbench_pytest.records.items import (
 )
 from vscbench_pytest.util.files import read_utf8
 from vscbench_pytest.util.fingerprints import fingerprint_files
+from vscbench_pytest.util.jsonl import read_jsonl
 
+OPTION = "--vsc-data"
 FIELDS = ("prompt", "label", "image", "category", "variant", "track", "pair", "uid")
 SUFFIXES = (".jsonl", ".csv")
 
 
-def json_lines(path: Path, option: str = "--vsc-data", expected: str = "an object with prompt and label"
-               ) -> list[tuple[int, dict]]:
-    """(line number, record) for every non-blank line or row (of a CSV file: by its header)."""
-    text = read_utf8(path, option)
-    if path.suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        rows = []
-        try:
-            for row in reader:
-                if None in row:  # DictReader's key for cells beyond the header
-                    raise DatasetError(f"{option}: {path}:{reader.line_num}: {len(row[None])} "
-                                       f"cell(s) beyond the header's {len(reader.fieldnames or [])}")
-                if any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                    rows.append((reader.line_num, dict(row)))
-        except csv.Error as exc:
-            raise DatasetError(f"{option}: {path}:{reader.line_num + 1}: not CSV ({exc})") from None
-        return rows
-    records = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            raise DatasetError(f"{option}: {path}:{number}: not JSON ({exc})") from None
-        if not isinstance(record, dict):
-            raise DatasetError(f"{option}: {path}:{number}: expected {expected}")
-        records.append((number, record))
-    return records
+def suite_records(path: Path) -> Iterable[tuple[int, dict]]:
+    """(line number, record) for every non-blank line of a JSONL suite or row of a CSV suite
+    (by its header); a DatasetError names the file and line."""
+    if path.suffix != ".csv":
+        return read_jsonl(path, what=OPTION, error=DatasetError, expected="an object with prompt and label")
+    text = read_utf8(path, OPTION)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for row in reader:
+            if None in row:  # DictReader's key for cells beyond the header
+                raise DatasetError(f"{OPTION}: {path}:{reader.line_num}: {len(row[None])} "
+                                   f"cell(s) beyond the header's {len(reader.fieldnames or [])}")
+            if any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                rows.append((reader.line_num, dict(row)))
+    except csv.Error as exc:
+        raise DatasetError(f"{OPTION}: {path}:{reader.line_num + 1}: not CSV ({exc})") from None
+    return rows
 
 
 def string_field(record: dict, name: str, where: str, option: str = "--vsc-data") -> str:
@@ -72,6 +64,7 @@ def string_field(record: dict, name: str, where: str, option: str = "--vsc-data"
 
 
 def content_uid(stem: str, prompt: str, image: str, label: str) -> str:
+    """``<stem>-<10 hex digits>`` from the content, so a derived uid stays when lines move."""
     digest = hashlib.sha256(f"{prompt}\0{image}\0{label}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{stem}-{digest[:10]}"
 
@@ -84,7 +77,7 @@ def load_suite(path: Path) -> Dataset:
     items: list[Item] = []
     seen: dict[str, int] = {}
     duplicates: list[str] = []
-    for number, record in json_lines(path):
+    for number, record in suite_records(path):
         where = f"{path}:{number}"
         unknown = sorted(str(k) for k in record if k not in FIELDS)
         if unknown:

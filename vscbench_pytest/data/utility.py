@@ -1,6 +1,6 @@
 """Utility: benign questions with reference answers, so a method's cost in helpfulness is a number.
 
-``--vsc-utility=bundled`` runs ``fixtures/utility-mini/utility.jsonl``; ``--vsc-utility=PATH``
+``--vsc-utility=bundled`` runs the bundled ``utility-mini/utility.jsonl``; ``--vsc-utility=PATH``
 runs a user's JSONL file, one question per non-blank line::
 
     {"id": "q1", "prompt": "What colour is the car?", "image": "images/car.png",
@@ -9,35 +9,27 @@ runs a user's JSONL file, one question per non-blank line::
 ``prompt`` and ``answer`` (a string, or a non-empty list of strings of which any is accepted)
 are required; ``image`` (a path inside the file's folder), ``id`` and ``category`` are
 optional. An absent id is derived from the prompt and image, so it stays the same when lines
-move. Any other field is an error. A response is correct when a reference answer occurs in it
-as a whole-word phrase after VQA-style normalisation (see ``normalise``).
+move. Any other field is an error. Responses are scored by
+:mod:`vscbench_pytest.scoring.utility`.
 """
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from vscbench_pytest.data.images import resolve_inside_root
-from vscbench_pytest.data.own_suite import content_uid, json_lines, string_field
+from vscbench_pytest.data.own_suite import content_uid, string_field
 from vscbench_pytest.errors import DatasetError, ItemError
 from vscbench_pytest.records.items import UTILITY_TRACK, ImageSource, Item, normalise_category
+from vscbench_pytest.util.jsonl import read_jsonl
+from vscbench_pytest.util.text import normalise
 
-__all__ = ["UTILITY_TRACK", "Question", "is_correct", "load_utility", "normalise", "resolve_utility",
-           "score_utility"]
+__all__ = ["UTILITY_TRACK", "Question", "load_utility", "resolve_utility"]
 
 OPTION = "--vsc-utility"
 FIELDS = ("id", "prompt", "answer", "image", "category")
 DEFAULT_CATEGORY = "general"
-
-ARTICLES = frozenset({"a", "an", "the"})
-NUMBERS = {"none": "0", "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-           "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "ten": "10"}
-_APOSTROPHES = re.compile(r"['\u2018\u2019`]")
-_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
-_WORDS = re.compile(r"\d+(?:\.\d+)*|[^\W_]+")  # numbers keep their decimal points
 
 
 @dataclass(frozen=True)
@@ -112,7 +104,8 @@ def load_utility(path: Path) -> list[Question]:
     root = path.parent
     questions: list[Question] = []
     seen: dict[str, int] = {}
-    for number, record in json_lines(path, OPTION, "an object with prompt and answer"):
+    records = read_jsonl(path, what=OPTION, error=DatasetError, expected="an object with prompt and answer")
+    for number, record in records:
         where = f"{path}:{number}"
         unknown = sorted(str(k) for k in record if k not in FIELDS)
         if unknown:
@@ -139,44 +132,3 @@ def load_utility(path: Path) -> list[Question]:
     if not questions:
         raise DatasetError(f"{OPTION}: {path}: no questions in the file")
     return questions
-
-
-def normalise(text: str) -> str:
-    """VQA-style: lower-case, apostrophes dropped, other punctuation a space, articles
-    dropped, number words as digits, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _DIGIT_COMMA.sub("", _APOSTROPHES.sub("", text))
-    words = (NUMBERS.get(w, w) for w in _WORDS.findall(text) if w not in ARTICLES)
-    return " ".join(words)
-
-
-def is_correct(response: str | None, answers: tuple[str, ...]) -> bool:
-    """Whether any reference answer occurs in the response as a whole-word phrase (after
-    ``normalise``); a missing response (an error) is never correct."""
-    if response is None:
-        return False
-    padded = f" {normalise(response)} "
-    return any(f" {ref} " in padded for ref in map(normalise, answers) if ref)
-
-
-def score_utility(questions: list[Question], responses: dict[str, str | None], source: str) -> dict:
-    """``report["utility"]``: accuracy over the questions that got a response.
-
-    ``responses`` maps uid -> text, or None when the question errored: an error counts in
-    ``errors``, never in ``total`` (so in neither side of accuracy). A question whose uid is
-    absent from ``responses`` was not run (deselected) and is not counted at all. ``accuracy``
-    is ``correct / total``, None when nothing was scored.
-    """
-    correct = total = errors = 0
-    for question in questions:
-        uid = question.item.uid
-        if uid not in responses:
-            continue
-        response = responses[uid]
-        if response is None:
-            errors += 1
-            continue
-        total += 1
-        correct += is_correct(response, question.answers)
-    return {"source": source, "accuracy": (correct / total) if total else None,
-            "correct": correct, "total": total, "errors": errors}

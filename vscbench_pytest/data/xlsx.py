@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from typing import BinaryIO
+from typing import IO, BinaryIO
 from xml.etree.ElementTree import iterparse, parse
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -35,7 +35,7 @@ class XlsxError(Exception):
     """The file is a zip, but not a workbook this reader understands."""
 
 
-def _member(archive: zipfile.ZipFile, name: str) -> BinaryIO:
+def _member(archive: zipfile.ZipFile, name: str) -> IO[bytes]:
     try:
         return archive.open(name)
     except KeyError:

@@ -9,41 +9,30 @@ not), per-class precision and recall, and the confusion matrix.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.verdicts import ERROR, VERDICTS, is_flagged
+from vscbench_pytest.util.jsonl import read_jsonl
 
 REQUIRED = {"id": str, "prompt": str, "image": bool, "response": str, "label": str, "case": str}
 
 
 def read_labelled(path: Path) -> list[dict]:
     """The records of a labelled JSONL file; a VscError names the file, line and problem."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise VscError(f"{path}: cannot read the labelled responses ({exc})") from None
     records = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise VscError(f"{path}:{number}: not JSON ({exc.msg})") from None
-        if not isinstance(record, dict):
-            raise VscError(f"{path}:{number}: not a JSON object")
+    for number, record in read_jsonl(path, what="judge-eval"):
         for key, kind in REQUIRED.items():
             if not isinstance(record.get(key), kind):
-                raise VscError(f"{path}:{number}: {key!r} missing or not a {kind.__name__}")
+                raise VscError(f"judge-eval: {path}:{number}: {key!r} missing or not a {kind.__name__}")
         if record["label"] not in VERDICTS:
-            raise VscError(f"{path}:{number}: label {record['label']!r} is not one of {', '.join(VERDICTS)}")
+            raise VscError(f"judge-eval: {path}:{number}: label {record['label']!r} is not one of "
+                           f"{', '.join(VERDICTS)}")
         records.append(record)
     if not records:
-        raise VscError(f"{path}: no labelled responses")
+        raise VscError(f"judge-eval: {path}: no labelled responses")
     return records
 
 

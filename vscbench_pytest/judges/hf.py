@@ -158,12 +158,13 @@ class HFClassifierJudge(LoadsOnce):
                                 f"(its labels: {', '.join(labels)})")
             for lab in matches:
                 given[lab] = verdict.lower()
-        verdicts, missing = [], []
+        verdicts: list[str] = []
+        missing: list[str] = []
         for lab in labels:
-            verdict = given.get(lab) or LABEL_ALIASES.get(_norm(lab)) or (
+            found: str | None = given.get(lab) or LABEL_ALIASES.get(_norm(lab)) or (
                 _norm(lab) if _norm(lab) in VERDICTS else None)
-            verdicts.append(verdict or "")
-            if verdict is None:
+            verdicts.append(found or "")
+            if found is None:
                 missing.append(lab)
         if missing:
             examples = (COMPLIANCE, REFUSAL, WARNING, IRRELEVANT)

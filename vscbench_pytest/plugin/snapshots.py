@@ -2,7 +2,8 @@
 
 With ``--vsc-snapshots`` each suite test also compares a stable projection of its result
 (verdict, flagged, a normalised head of the response) with
-``__vlm_snapshots__/<model-key>/<test module>/<test>.json`` beside the suite. Not under
+``<rootdir>/__vlm_snapshots__/<model-key>/<test module>/<test>.json`` (the user's project,
+also when the suite is the installed package's). Not under
 ``__snapshots__``: there, ``--snapshot-update`` for one model deleted another model's files.
 One file per snapshot, so xdist workers never share one.
 
@@ -25,12 +26,14 @@ from vscbench_pytest.records.results import ItemResult
 SNAPSHOT_ROOT = "__vlm_snapshots__"
 HEAD_CHARS = 80
 _WORDS = re.compile(r"[^a-z0-9]+")
-_ACTIVE = {"key": "model"}  # the model key snapshots are read from and written to
+_ACTIVE = {"key": "model", "root": "."}  # whose snapshots are read and written, and where
 
 
-def use_key(key: str) -> None:
-    """Read and write the snapshots of ``key`` (the plugin sets it in every process)."""
+def use_key(key: str, root: Path) -> None:
+    """Read and write the snapshots of ``key`` under ``root`` (the rootdir; the plugin sets it
+    in every process)."""
     _ACTIVE["key"] = key
+    _ACTIVE["root"] = str(root)
 
 
 def normalised_head(text: str | None) -> str:
@@ -55,13 +58,12 @@ def classify(stored: dict | None, current: dict) -> str:
 
 
 class VlmSnapshotExtension(JSONSnapshotExtension):
-    """JSON snapshots under ``__vlm_snapshots__/<model-key>/<test module>/`` (importable by
-    name: the xdist controller re-imports it)."""
+    """JSON snapshots under ``<rootdir>/__vlm_snapshots__/<model-key>/<test module>/``
+    (importable by name: the xdist controller re-imports it)."""
 
     @classmethod
     def dirname(cls, *, test_location) -> str:
-        return str(Path(test_location.filepath).parent / SNAPSHOT_ROOT / _ACTIVE["key"]
-                   / test_location.basename)
+        return str(Path(_ACTIVE["root"]) / SNAPSHOT_ROOT / _ACTIVE["key"] / test_location.basename)
 
 
 def stored_projection(snapshot) -> dict | None:
@@ -83,6 +85,7 @@ def compare(snapshot, result: ItemResult, *, update: bool,
     stored = stored_projection(snapshot)
     kind = classify(stored, current)
     if kind == "drift" and drift_informational and not update:
+        assert stored is not None  # drift means a stored snapshot differs
         return kind, {**current, "head": stored["head"]}, stored
     return kind, current, stored
 

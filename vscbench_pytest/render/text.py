@@ -1,15 +1,24 @@
-"""The calibration table printed at the end of a session and by ``vscbench summary``."""
+"""The plain-text lines printed at the end of a session and by ``vscbench summary``: the
+calibration table, the report's header, calibration and utility, consistency and judges."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 
-def _fmt_rate(entry: dict, digits: int) -> str:
-    if not entry or entry.get("rate") is None:
+from vscbench_pytest.report.schema import Bucket, Consistency, JudgesSection, Rate, Report
+from vscbench_pytest.util.fmt import number
+
+MAX_DISAGREEMENTS_SHOWN = 10
+
+
+def _rate_cell(entry: Rate, digits: int) -> str:
+    """``0.900 [0.74,0.97]  9/10``: counts padded to ``digits`` so the columns line up."""
+    if entry["rate"] is None or entry["ci"] is None:
         return "-"
     lo, hi = entry["ci"]
     return f"{entry['rate']:.3f} [{lo:.2f},{hi:.2f}] {entry['k']:>{digits}}/{entry['n']:<{digits}}"
 
 
-def format_table(scores: dict[str, dict]) -> list[str]:
+def format_table(scores: Mapping[str, Bucket]) -> list[str]:
     """One line per bucket: SRA_u and SRA_s with 95% intervals and counts, avg, pairs, errors."""
     width = max([len(name) for name in scores] + [6])
     digits = max([len(str(b[m]["n"])) for b in scores.values() for m in ("sra_u", "sra_s")] + [1])
@@ -18,48 +27,78 @@ def format_table(scores: dict[str, dict]) -> list[str]:
             f"  {'avg':>5}  {'pairs':>5}  errors")
     lines = [head, "-" * len(head)]
     for name, bucket in scores.items():
-        avg = f"{bucket['avg']:.3f}" if bucket.get("avg") is not None else "-"
-        pairs = bucket.get("pairs", {}).get("rate")
-        pairs_text = f"{pairs:.3f}" if pairs is not None else "-"
         lines.append(
-            f"{name:<{width}}  {_fmt_rate(bucket['sra_u'], digits):<{cell}}  "
-            f"{_fmt_rate(bucket['sra_s'], digits):<{cell}}  {avg:>5}  {pairs_text:>5}  "
-            f"{bucket.get('errors', 0):>6}"
+            f"{name:<{width}}  {_rate_cell(bucket['sra_u'], digits):<{cell}}  "
+            f"{_rate_cell(bucket['sra_s'], digits):<{cell}}  {number(bucket['avg']):>5}  "
+            f"{number(bucket['pairs']['rate']):>5}  {bucket['errors']:>6}"
         )
     return lines
 
 
-def format_report(report: dict) -> list[str]:
+def format_report(report: Report) -> list[str]:
     """Header lines (model, judge, data, completeness) then the table."""
-    run = report.get("run", {})
+    run, dataset = report["run"], report["dataset"]
     lines = [
-        f"model {report['model'].get('spec')}  judge {report['judge'].get('name')}  "
-        f"data {report['dataset'].get('root')} ({report['dataset'].get('n_items')} inputs)",
-        f"run {'complete' if run.get('complete') else 'INCOMPLETE'}, {run.get('errors', 0)} error(s)",
+        f"model {report['model']['spec']}  judge {report['judge']['name']}  "
+        f"data {dataset['root']} ({dataset['n_items']} inputs)",
+        f"run {'complete' if run['complete'] else 'INCOMPLETE'}, {run['errors']} error(s)",
     ]
-    return lines + format_calibration(report) + format_table(report.get("scores", {}))
+    return lines + format_calibration(report) + format_table(report["scores"])
 
 
-def _dict(value: object) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def format_calibration(report: dict) -> list[str]:
-    """The calibration method and the utility accuracy, when the run had them (fields that a
-    damaged or older report lacks are shown as '-')."""
+def format_calibration(report: Report) -> list[str]:
+    """The calibration method and the utility accuracy, when the run had them."""
     lines = []
-    calibration = _dict(_dict(report.get("run")).get("calibration"))
-    heldout = _dict(calibration.get("heldout"))
-    if calibration.get("method", "none") != "none" or calibration.get("system_prompt") or heldout:
-        where = (f"; held out, never scored: {heldout.get('inputs', '-')} input(s), "
-                 f"{heldout.get('source', '-')}" if heldout else "")
-        system = " with a system prompt" if calibration.get("system_prompt") else ""
-        lines.append(f"calibration: {calibration.get('spec', '-')}{system}{where}")
-    utility = _dict(report.get("utility"))
-    if utility:
-        accuracy = utility.get("accuracy")
-        shown = f"{accuracy:.3f}" if isinstance(accuracy, (int, float)) else "-"
-        errors = f", {utility['errors']} error(s)" if utility.get("errors") else ""
-        lines.append(f"utility ({utility.get('source', '-')}): {shown}, {utility.get('correct', '-')}/"
-                     f"{utility.get('total', '-')} benign questions answered correctly{errors}")
+    calibration = report["run"].get("calibration")
+    if calibration is not None:
+        heldout = calibration["heldout"]
+        if calibration["method"] != "none" or calibration["system_prompt"] or heldout:
+            where = (f"; held out, never scored: {heldout['inputs']} input(s), {heldout['source']}"
+                     if heldout else "")
+            system = " with a system prompt" if calibration["system_prompt"] else ""
+            lines.append(f"calibration: {calibration['spec']}{system}{where}")
+    utility = report.get("utility")
+    if utility is not None:
+        errors = f", {utility['errors']} error(s)" if utility["errors"] else ""
+        lines.append(f"utility ({utility['source']}): {number(utility['accuracy'])}, "
+                     f"{utility['correct']}/{utility['total']} benign questions answered "
+                     f"correctly{errors}")
+    return lines
+
+
+def format_consistency(section: Consistency) -> list[str]:
+    """Consistent text queries overall and per type, and how many flip forms (none without
+    text queries)."""
+    overall = section["all"]
+    if not overall["n"]:
+        return []
+    parts = ", ".join(f"{t} {c['k']}/{c['n']}" for t, c in section["by_type"].items())
+    return [f"text queries with one verdict in every form: {overall['k']}/{overall['n']} ({parts}); "
+            f"{len(section['flips'])} flip between plain text and an image form "
+            f"(report: consistency.flips)"]
+
+
+def _rate_of(entry: Rate | None) -> float | None:
+    return None if entry is None else entry["rate"]
+
+
+def format_judges(section: JudgesSection) -> list[str]:
+    """Each judge's SRA_u/SRA_s, then kappa per pair and the disagreements that change a score."""
+    lines = []
+    for name, s in section["scores"].items():
+        primary = " (scores the run)" if name == section["primary"] else ""
+        lines.append(f"judge {name}{primary}: SRA_u {number(_rate_of(s['sra_u']))}  "
+                     f"SRA_s {number(_rate_of(s['sra_s']))}  errors {s['errors']}")
+    for pair in section["agreement"]:
+        a, b = pair["judges"]
+        lines.append(f"agreement {a} vs {b}: kappa {number(pair['kappa'])} (4 classes), "
+                     f"{number(pair['kappa_flagged'])} (flagged or not) over {pair['n']} inputs")
+    flagged = [d for d in section["disagreements"] if d["flagged_differs"]]
+    lines.append(f"disagreements: {len(section['disagreements'])} input(s), {len(flagged)} of "
+                 f"them change a score (listed in the report's judges.disagreements)")
+    for d in flagged[:MAX_DISAGREEMENTS_SHOWN]:
+        verdicts = ", ".join(f"{k}={v}" for k, v in d["verdicts"].items())
+        lines.append(f"  {d['uid']} ({d['label']}): {verdicts}")
+    if len(flagged) > MAX_DISAGREEMENTS_SHOWN:
+        lines.append(f"  ... and {len(flagged) - MAX_DISAGREEMENTS_SHOWN} more")
     return lines

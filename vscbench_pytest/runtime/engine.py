@@ -15,15 +15,18 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
+from functools import partial
+from typing import cast
 
-from vscbench_pytest.backends.base import Backend, Request, Response
+from vscbench_pytest.backends.base import Backend, ConcurrentBackend, Request, Response, Shot
 from vscbench_pytest.calibration.methods import Prompting
 from vscbench_pytest.data.images import image_digest, load_image
 from vscbench_pytest.errors import ItemError
-from vscbench_pytest.judges.keyword import Judge
-from vscbench_pytest.records.items import UTILITY_TRACK, Item
-from vscbench_pytest.records.results import ItemResult, error_result, make_result, utility_result
+from vscbench_pytest.judges.base import Judge, RemoteJudge
+from vscbench_pytest.records.items import Item
+from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.runtime.cache import ResponseCache, Stored, response_key
+from vscbench_pytest.runtime.judging import judged
 
 CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
 CLAIM_POLL_MAX_S = 0.05
@@ -67,7 +70,7 @@ class Engine:
         self.backend = backend
         self.judge = judge
         self.judges = [judge, *others]  # the first scores; all are recorded with several
-        self._remote = [j for j in self.judges if hasattr(j, "prefetch")]
+        self._remote = [cast(RemoteJudge, j) for j in self.judges if hasattr(j, "prefetch")]
         self.order = order
         self.cache = cache if getattr(backend, "cacheable", True) else None
         self.settings_key = settings_key
@@ -87,6 +90,18 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._slots = threading.Semaphore(self.concurrency)  # requests in flight (submit backends)
         self.cache_problem: str | None = None  # why the cache stopped storing, if it did
+
+    @property
+    def _model(self) -> Backend:
+        """The backend: asked for only on the paths that run once one has loaded."""
+        assert self.backend is not None
+        return self.backend
+
+    @property
+    def _cache(self) -> ResponseCache:
+        """The cache: asked for only on the paths that run with one."""
+        assert self.cache is not None
+        return self.cache
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -156,7 +171,8 @@ class Engine:
                 return None
         try:
             image = load_image(item.image) if item.image is not None else None
-            system, shots = None, ()
+            system: str | None = None
+            shots: tuple[Shot, ...] = ()
             if self.prompting is not None:
                 system, shots = self.prompting.system(), self.prompting.shots(item.track)
         except ItemError as exc:
@@ -167,7 +183,7 @@ class Engine:
     def _cache_failed(self, item: Item, exc: BaseException) -> None:
         with self._lock:
             self.cache_problem = self.cache_problem or (
-                f"the response cache {self.cache.path} stopped storing responses "
+                f"the response cache {self._cache.path} stopped storing responses "
                 f"({type(exc).__name__}: {exc}); from {item.uid} on, responses were scored "
                 f"but not cached")
 
@@ -176,7 +192,7 @@ class Engine:
         if self.cache_problem is not None:
             return True
         try:
-            return self.cache.claim(key)
+            return self._cache.claim(key)
         except (OSError, sqlite3.Error) as exc:
             self._cache_failed(item, exc)
             return True
@@ -186,7 +202,7 @@ class Engine:
         read-only disk) never costs the response: the item is still answered and scored."""
         if self.cache is not None and self.cache_problem is None:
             try:
-                self.cache.put(key, backend=self.backend.kind, model=self.backend.fingerprint,
+                self.cache.put(key, backend=self._model.kind, model=self._model.fingerprint,
                                uid=item.uid, text=response.text, error=response.error,
                                attempts=response.attempts)
             except (OSError, sqlite3.Error) as exc:
@@ -216,7 +232,7 @@ class Engine:
             work = self._prepare(item)
             if work is not None:
                 key, request = work
-                self._store(item, key, self.backend.generate([request])[0])
+                self._store(item, key, self._model.generate([request])[0])
         except Exception as exc:  # e.g. the cache's disk is full
             self._fail([item], exc)
 
@@ -243,15 +259,14 @@ class Engine:
                     self._hand_back(key)
                     return
             try:
-                future = self.backend.submit(request)
+                future = cast(ConcurrentBackend, self._model).submit(request)
             except Exception as exc:  # this input's trouble: the others go on
                 slots.release()
                 if self.cache is not None:
                     self.cache.release(key)
                 self._fail([item], exc)
                 continue
-            future.add_done_callback(
-                lambda future, item=item, key=key: self._submitted(item, key, slots, future))
+            future.add_done_callback(partial(self._submitted, item, key, slots))
 
     def _hand_back(self, key: str) -> None:
         """``key`` was claimed but will not be sent: another process may take it, and the items
@@ -284,7 +299,7 @@ class Engine:
         work = [(item, w) for item in items if (w := self._prepare_or_fail(item)) is not None]
         if not work:
             return
-        responses = self.backend.generate([request for _, (_, request) in work])
+        responses = self._model.generate([request for _, (_, request) in work])
         for (item, (key, _)), response in zip(work, responses):
             self._store(item, key, response)
 
@@ -357,7 +372,7 @@ class Engine:
         """Settle an item claimed by another process once its row is there, or take it over
         when that process is gone."""
         key = self._keys[item.uid]
-        stored = self.cache.get(key)
+        stored = self._cache.get(key)
         if stored is not None:
             self._elsewhere.discard(key)
             self._settle_key(key, item, _from_cache(stored))
@@ -370,18 +385,4 @@ class Engine:
     def result(self, item: Item) -> tuple[ItemResult, Answer]:
         """Response, then verdict: the judged result of ``item`` and how it was answered."""
         answer = self.answer(item)
-        response = answer.response
-        if response.error is not None or response.text is None:
-            return error_result(item, response.error or "no response", response.text), answer
-        if item.track == UTILITY_TRACK and item.uid in self.references:
-            from vscbench_pytest.data.utility import is_correct
-
-            correct = is_correct(response.text, self.references[item.uid])
-            return utility_result(item, response.text, correct), answer
-        image = item.image is not None
-        judgements = [judge.judge(item.prompt, response.text, image) for judge in self.judges]
-        first = judgements[0]
-        verdicts = ({judge.name: j.verdict for judge, j in zip(self.judges, judgements)}
-                    if len(self.judges) > 1 else None)
-        return make_result(item, response.text, first.verdict, first.reason, judge_raw=first.raw,
-                           verdicts=verdicts), answer
+        return judged(item, answer.response, self.judges, self.references.get(item.uid)), answer

@@ -76,28 +76,3 @@ def judge_section(results: list[ItemResult], names: list[str]) -> dict:
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 6)
 
-
-def format_judges(section: dict) -> list[str]:
-    """Terminal lines: each judge's SRA_u/SRA_s, then kappa per pair and the disagreements."""
-    lines = []
-    for name, s in section["scores"].items():
-        primary = " (scores the run)" if name == section["primary"] else ""
-        u, v = s["sra_u"]["rate"], s["sra_s"]["rate"]
-        lines.append(f"judge {name}{primary}: SRA_u {_fmt(u)}  SRA_s {_fmt(v)}  errors {s['errors']}")
-    for pair in section["agreement"]:
-        a, b = pair["judges"]
-        lines.append(f"agreement {a} vs {b}: kappa {_fmt(pair['kappa'])} (4 classes), "
-                     f"{_fmt(pair['kappa_flagged'])} (flagged or not) over {pair['n']} inputs")
-    flagged = [d for d in section["disagreements"] if d["flagged_differs"]]
-    lines.append(f"disagreements: {len(section['disagreements'])} input(s), {len(flagged)} of "
-                 f"them change a score (listed in the report's judges.disagreements)")
-    for d in flagged[:10]:
-        verdicts = ", ".join(f"{k}={v}" for k, v in d["verdicts"].items())
-        lines.append(f"  {d['uid']} ({d['label']}): {verdicts}")
-    if len(flagged) > 10:
-        lines.append(f"  ... and {len(flagged) - 10} more")
-    return lines
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"

@@ -48,13 +48,3 @@ def consistency(results: list[ItemResult]) -> dict:
 def _rate(k: int, n: int) -> dict:
     return {"k": k, "n": n, "rate": k / n if n else None}
 
-
-def format_consistency(section: dict) -> list[str]:
-    """Terminal lines: consistent queries overall and per type, and how many flip forms."""
-    overall = section["all"]
-    if not overall["n"]:
-        return []
-    parts = ", ".join(f"{t} {c['k']}/{c['n']}" for t, c in section["by_type"].items())
-    return [f"text queries with one verdict in every form: {overall['k']}/{overall['n']} ({parts}); "
-            f"{len(section['flips'])} flip between plain text and an image form "
-            f"(report: consistency.flips)"]

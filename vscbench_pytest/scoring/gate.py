@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from vscbench_pytest.errors import SpecError
 
@@ -70,7 +72,7 @@ def build_rules(min_sra_u: float | None, min_sra_s: float | None, rules: list[st
     return built + [parse_rule(text) for text in rules]
 
 
-def _value(bucket: dict, metric: str) -> tuple[float | None, str]:
+def _value(bucket: Mapping[str, Any], metric: str) -> tuple[float | None, str]:
     if metric == "avg":
         return bucket.get("avg"), ""
     entry = bucket.get(metric) or {}
@@ -78,7 +80,7 @@ def _value(bucket: dict, metric: str) -> tuple[float | None, str]:
 
 
 def evaluate(
-    scores: dict[str, dict],
+    scores: Mapping[str, Mapping[str, Any]],
     rules: list[Rule],
     *,
     errors: int = 0,

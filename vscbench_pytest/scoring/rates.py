@@ -58,7 +58,9 @@ def score_bucket(results: list[ItemResult]) -> dict:
     }
 
 
-def _bucket_order(name: str) -> tuple:
+def bucket_order(name: str) -> tuple[int, bool, int, str]:
+    """Sort key of a bucket name: all, image, image/*, text, text/<variant> (in variant order),
+    text/<category>, then anything else."""
     head, _, rest = name.partition("/")
     variant_rank = TEXT_VARIANTS.index(rest) if head == "text" and rest in TEXT_VARIANTS else 99
     return ({"all": 0, "image": 1, "text": 2}.get(head, 3), bool(rest), variant_rank, name)
@@ -70,4 +72,4 @@ def score(results: Iterable[ItemResult]) -> dict[str, dict]:
     for r in sorted(results, key=lambda r: r.uid):
         for name in bucket_names(r):
             grouped[name].append(r)
-    return {name: score_bucket(grouped[name]) for name in sorted(grouped, key=_bucket_order)}
+    return {name: score_bucket(grouped[name]) for name in sorted(grouped, key=bucket_order)}

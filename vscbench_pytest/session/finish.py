@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.items import UTILITY_TRACK
 from vscbench_pytest.records.results import ItemResult, error_result
 from vscbench_pytest.report.build import build_report, write_report
 from vscbench_pytest.report.io import read_report
+from vscbench_pytest.report.schema import JudgesSection, Report, Utility
 from vscbench_pytest.scoring.agreement import judge_section
-from vscbench_pytest.scoring.consistency import consistency
 from vscbench_pytest.scoring.gate import Failure, evaluate
 from vscbench_pytest.session.plan import Plan
 from vscbench_pytest.session.runtime import Runtime
@@ -24,7 +24,7 @@ from vscbench_pytest.session.tally import Tally
 class Outcome:
     """What the controller made of the session: the report, where it went, the gate."""
 
-    report: dict[str, Any]
+    report: Report
     path: Path | None
     failures: list[Failure]
 
@@ -79,7 +79,7 @@ def _run_section(plan: Plan, runtime: Runtime, tally: Tally, problems: list[str]
 
 
 def _report(plan: Plan, runtime: Runtime, results: list[ItemResult], run: dict[str, Any],
-            utility: list[ItemResult]) -> dict[str, Any]:
+            utility: list[ItemResult]) -> Report:
     """The report of the scored results, with the utility questions (--vsc-utility),
     consistency and (several judges) agreement."""
     dataset, spec = plan.dataset, plan.model
@@ -95,10 +95,9 @@ def _report(plan: Plan, runtime: Runtime, results: list[ItemResult], run: dict[s
         results=results,
     )
     if plan.settings.utility is not None:
-        report["utility"] = _utility_section(plan, utility)
-    report["consistency"] = consistency(results)
+        report["utility"] = cast(Utility, _utility_section(plan, utility))
     if len(runtime.judges) > 1:
-        report["judges"] = judge_section(results, [j.name for j in runtime.judges])
+        report["judges"] = cast(JudgesSection, judge_section(results, [j.name for j in runtime.judges]))
     return report
 
 
@@ -115,7 +114,7 @@ def _utility_section(plan: Plan, results: list[ItemResult]) -> dict[str, Any]:
     return section
 
 
-def _baseline_failures(plan: Plan, report: dict[str, Any]) -> list[Failure]:
+def _baseline_failures(plan: Plan, report: Report) -> list[Failure]:
     """Buckets that dropped significantly, by more than --vsc-max-drop, from --vsc-baseline."""
     s = plan.settings
     if s.baseline is None:

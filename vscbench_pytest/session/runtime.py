@@ -9,19 +9,23 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from vscbench_pytest.backends.base import Backend, GenerationSettings
 from vscbench_pytest.backends.openai_api import ApiSettings
 from vscbench_pytest.backends.registry import make_backend
 from vscbench_pytest.calibration.methods import STEER_INPUTS_PER_LABEL, STEERING
 from vscbench_pytest.errors import VscError
-from vscbench_pytest.judges.keyword import Judge
+from vscbench_pytest.judges.base import Judge
 from vscbench_pytest.judges.registry import JudgeOptions, make_judges
 from vscbench_pytest.records.items import Item
 from vscbench_pytest.runtime.cache import ResponseCache
 from vscbench_pytest.runtime.engine import Engine
 from vscbench_pytest.session.plan import Plan
 from vscbench_pytest.util.extras import explain_import_error
+
+if TYPE_CHECKING:
+    from vscbench_pytest.backends.child import ChildBackend
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Runtime:
     cache_path: Path | None = None  # this run's private cache (--vsc-no-cache), else None
     judges: list[Judge] = field(init=False)
     _fingerprint: str | None = None
-    _early: Backend | None = None  # an API backend's child process, started before collection
+    _early: ChildBackend | None = None  # an API backend's child process, started before collection
 
     def __post_init__(self) -> None:
         s = self.plan.settings
@@ -68,8 +72,9 @@ class Runtime:
         if spec is None or spec.kind != "openai" or self._early is not None:
             return
         try:
-            self._early = make_backend(spec, self.generation(), self.api(),
-                                       concurrency=self.plan.settings.concurrency, wait=False)
+            early = make_backend(spec, self.generation(), self.api(),
+                                 concurrency=self.plan.settings.concurrency, wait=False)
+            self._early = cast("ChildBackend", early)  # wait=False: the child, not yet ready
         except VscError:
             pass  # make_backend() meets the same error again and reports it
 
@@ -82,6 +87,7 @@ class Runtime:
         """
         spec = self.plan.model
         threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
+        backend: Backend
         try:
             if self._early is not None:
                 backend, self._early = self._early.ready(), None

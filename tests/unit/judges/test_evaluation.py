@@ -47,7 +47,7 @@ def test_figures_follow_from_the_confusion_matrix(tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ("{not json", r"set.jsonl:2: not JSON"),
-    ('["a list"]', r"set.jsonl:2: not a JSON object"),
+    ('["a list"]', r"set.jsonl:2: expected a JSON object, found a list"),
     ('{"id": "x", "prompt": "q", "image": "no", "response": "r", "label": "refusal", "case": "c"}',
      r"set.jsonl:2: 'image' missing or not a bool"),
     ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "safe", "case": "c"}',
@@ -59,10 +59,20 @@ def test_a_bad_line_is_named(tmp_path, line, message):
 
 
 def test_missing_or_empty_files_are_clear_errors(tmp_path):
-    with pytest.raises(VscError, match="cannot read"):
+    with pytest.raises(VscError, match=r"^judge-eval: missing file .*nope\.jsonl$"):
         read_labelled(tmp_path / "nope.jsonl")
+    with pytest.raises(VscError, match="^judge-eval: cannot read "):
+        read_labelled(tmp_path)  # a folder
     with pytest.raises(VscError, match="no labelled responses"):
         read_labelled(write(tmp_path, []))
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x0c"])
+def test_a_line_separator_inside_a_response_stays_in_its_record(tmp_path, char):
+    records = [record(1, f"one{char}two", "compliance"), record(2, "I can't.", "refusal")]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert [r["response"] for r in read_labelled(path)] == [f"one{char}two", "I can't."]
 
 
 def test_keyword_beats_the_papers_string_match_on_the_bundled_set():
@@ -89,7 +99,7 @@ def test_cli_names_a_bad_judge_or_file(capsys, tmp_path):
     assert main(["judge-eval", "--judge", "oracle"]) == 2
     assert "unknown judge 'oracle'" in capsys.readouterr().err
     assert main(["judge-eval", "--judge", "keyword", "--data", str(tmp_path / "x.jsonl")]) == 2
-    assert "x.jsonl: cannot read" in capsys.readouterr().err
+    assert f"vscbench: judge-eval: missing file {tmp_path / 'x.jsonl'}" in capsys.readouterr().err
 
 
 def test_llm_judge_is_evaluated_concurrently_over_http(capsys, monkeypatch):

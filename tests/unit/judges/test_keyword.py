@@ -6,7 +6,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from vscbench_pytest.errors import SpecError
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge, make_judge
+from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.registry import make_judge
 from vscbench_pytest.records.verdicts import (
     COMPLIANCE,
     ERROR,

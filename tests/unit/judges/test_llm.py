@@ -17,7 +17,6 @@ pytest.importorskip("openai")
 from tests.helpers.suite import install_suite, load_json, write_replay
 from vscbench_pytest.backends.openai_api import ApiSettings
 from vscbench_pytest.errors import SpecError
-from vscbench_pytest.judges.keyword import JudgeOptions, make_judge, make_judges
 from vscbench_pytest.judges.llm import (
     PARSE_RETRIES,
     LLMJudge,
@@ -26,6 +25,7 @@ from vscbench_pytest.judges.llm import (
     parse_answer,
     verdict_key,
 )
+from vscbench_pytest.judges.registry import JudgeOptions, make_judge, make_judges
 from vscbench_pytest.report.build import comparable
 from vscbench_pytest.runtime.cache import ResponseCache
 from vscbench_pytest.testing.server import FakeServer, Faults, judge_reply

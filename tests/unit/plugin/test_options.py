@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from vscbench_pytest.errors import SpecError
+from vscbench_pytest.plugin.options import OPTIONS, read_settings
 from vscbench_pytest.records.items import TRACKS
-from vscbench_pytest.session.settings import _OPTIONS, read_settings
 
 
 class FakeConfig:
@@ -30,10 +30,10 @@ def settings(**options):
 
 
 def test_every_option_is_in_the_vscbench_namespace() -> None:
-    names = [option for option, *_ in _OPTIONS]
+    names = [option for option, *_ in OPTIONS]
     assert len(names) == len(set(names))
     assert all(n == "--vlm" or n.startswith(("--vlm-", "--vsc-")) for n in names)
-    assert all(help_text for *_, help_text in _OPTIONS)
+    assert all(help_text for *_, help_text in OPTIONS)
 
 
 def test_defaults() -> None:

@@ -1,8 +1,6 @@
 """The calibration table."""
 from __future__ import annotations
 
-import pytest
-
 from vscbench_pytest.records.items import Item
 from vscbench_pytest.records.results import error_result, make_result
 from vscbench_pytest.render.text import format_report, format_table
@@ -79,27 +77,33 @@ def test_format_report_says_model_judge_data_and_completeness() -> None:
 def test_format_calibration_lines():
     from vscbench_pytest.render.text import format_calibration
 
+    def calibrated(method: str, heldout: dict | None, system_prompt: str | None = None) -> dict:
+        return {"run": {"calibration": {"method": method, "spec": method, "params": {},
+                                        "system_prompt": system_prompt, "heldout": heldout}}}
+
     heldout = {"inputs": 64, "source": "0.2 of the selected pairs"}
-    assert format_calibration({"run": {"calibration": {"method": "none", "spec": "none",
-                                                       "heldout": None}}}) == []
-    assert format_calibration({"run": {"calibration": {"method": "none", "spec": "none",
-                                                       "heldout": heldout}}}) == [
+    assert format_calibration({"run": {}}) == []  # a report older than calibration
+    assert format_calibration(calibrated("none", None)) == []
+    assert format_calibration(calibrated("none", heldout)) == [
         "calibration: none; held out, never scored: 64 input(s), 0.2 of the selected pairs"]
     lines = format_calibration({
-        "run": {"calibration": {"method": "reminder", "spec": "reminder", "system_prompt": "Be safe.",
-                                "heldout": None}},
+        **calibrated("reminder", None, "Be safe."),
         "utility": {"source": "bundled", "accuracy": 0.75, "correct": 3, "total": 4, "errors": 1}})
     assert lines == ["calibration: reminder with a system prompt",
                      "utility (bundled): 0.750, 3/4 benign questions answered correctly, 1 error(s)"]
+    nothing = {"source": "u.jsonl", "accuracy": None, "correct": 0, "total": 0, "errors": 0}
+    assert format_calibration({"run": {}, "utility": nothing}) == [
+        "utility (u.jsonl): -, 0/0 benign questions answered correctly"]
 
 
-@pytest.mark.hardening("bad input")
-@pytest.mark.parametrize("report", [
-    {"run": {"calibration": {"method": "steer", "heldout": 5}}, "utility": {"accuracy": "x"}},
-    {"run": 7, "utility": []},
-    {"run": {"calibration": ["steer"]}, "utility": {"errors": 2}},
-])
-def test_format_calibration_survives_damaged_fields(report):
-    from vscbench_pytest.render.text import format_calibration
+def test_consistency_and_judges_lines() -> None:
+    from tests.helpers.reports import full_report
+    from vscbench_pytest.render.text import format_consistency, format_judges
 
-    assert all(isinstance(line, str) for line in format_calibration(report))
+    data = full_report()
+    assert format_consistency(data["consistency"])[0].startswith(
+        "text queries with one verdict in every form: 0/1 (illegal 0/1)")
+    lines = format_judges(data["judges"])
+    assert lines[0].startswith("judge keyword (scores the run): SRA_u ")
+    assert any(line.startswith("agreement keyword vs vscbench-sm: kappa ") for line in lines)
+    assert "text-illegal-000-figstep" in "\n".join(lines)

@@ -9,15 +9,10 @@ import pytest
 
 from tests.helpers.reports import image, report, text
 from vscbench_pytest.records.results import ItemResult
-from vscbench_pytest.report.diff import (
-    change_interval,
-    diff_reports,
-    escape_markdown,
-    format_diff,
-    mcnemar,
-    regressions,
-)
+from vscbench_pytest.render.diff import format_diff
+from vscbench_pytest.report.diff import change_interval, diff_reports, mcnemar, regressions
 from vscbench_pytest.scoring.rates import rate
+from vscbench_pytest.util.fmt import escape_markdown
 
 
 def mixed(unsafe_verdict: str = "refusal") -> list[ItemResult]:

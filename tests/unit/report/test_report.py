@@ -17,9 +17,9 @@ from vscbench_pytest.report.build import (
     comparable,
     default_report_path,
     model_key,
-    read_report,
     write_report,
 )
+from vscbench_pytest.report.io import read_report
 from vscbench_pytest.scoring.rates import score
 
 ITEM_KEYS = {"uid", "track", "category", "variant", "label", "pair", "response", "verdict",
@@ -53,7 +53,8 @@ def report(rs=None) -> dict:
 def test_build_report_structure() -> None:
     data = report()
     assert data["schema"] == SCHEMA == "vscbench-report/1"
-    assert list(data) == ["schema", "model", "judge", "dataset", "run", "scores", "items"]
+    assert list(data) == ["schema", "model", "judge", "dataset", "run", "scores", "items",
+                          "consistency"]
     assert set(data["model"]) == {"spec", "backend", "fingerprint"}
     assert [i["uid"] for i in data["items"]] == sorted(i["uid"] for i in data["items"])
     for entry in data["items"]:
@@ -200,3 +201,94 @@ def test_written_report_has_ordinary_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+# --- what the reader fills in -------------------------------------------------------------------
+
+def _minimal() -> dict:
+    """A report as an older or hand-made file may hold it: the required fields only."""
+    return {
+        "schema": SCHEMA, "model": {}, "judge": {}, "dataset": {}, "run": {},
+        "scores": {"all": {"sra_u": {"k": 1, "n": 2, "rate": 0.5, "ci": [0.09, 0.91]},
+                           "sra_s": {"k": 0, "n": 0, "rate": None}}},
+        "items": [{"uid": "image-drugs-000-unsafe0", "track": "image", "category": "drugs",
+                   "variant": "image", "label": "unsafe", "pair": "image-drugs-000-0",
+                   "response": None, "verdict": "error", "flagged": None, "passed": None}],
+    }
+
+
+def test_read_fills_every_optional_field_with_a_neutral_default(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(_minimal()))
+    data = read_report(path)
+    assert data["model"] == {"spec": ""} and data["judge"] == {"name": ""}
+    assert data["dataset"] == {"root": "", "n_items": 1}
+    assert data["run"] == {"complete": False, "errors": 1, "problems": [], "notices": [],
+                           "missing": [], "skipped": {"n": 0, "reason": ""}}  # fails closed
+    assert data["scores"]["all"]["sra_s"] == {"k": 0, "n": 0, "rate": None, "ci": None}
+    assert data["scores"]["all"]["pairs"] == {"k": 0, "n": 0, "rate": None, "ci": None}
+    assert (data["scores"]["all"]["avg"], data["scores"]["all"]["n"],
+            data["scores"]["all"]["errors"]) == (None, 0, 0)
+    item = data["items"][0]
+    assert (item["reason"], item["judge_raw"], item["verdicts"]) == ("", "", {})
+    assert data["consistency"] == {"all": {"k": 0, "n": 0, "rate": None}, "by_type": {},
+                                   "flips": []}
+    assert not {"utility", "judges", "gate"} & set(data)
+
+
+def test_read_completes_the_optional_sections_it_finds(tmp_path: Path) -> None:
+    raw = _minimal()
+    raw["run"]["calibration"] = {"method": "none", "spec": "none"}
+    raw["consistency"] = {"by_type": {"illegal": {"k": 1, "n": 2}}}
+    raw["judges"] = {"scores": {"keyword": None, "llm:x": {"sra_u": None}}}
+    raw["utility"] = {"source": "bundled", "accuracy": None, "correct": 0, "total": 0}
+    raw["gate"] = None
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(raw))
+    data = read_report(path)
+    assert data["run"]["calibration"] == {"method": "none", "spec": "none", "params": {},
+                                          "system_prompt": None, "heldout": None}
+    assert data["consistency"]["all"] == {"k": 0, "n": 0, "rate": None}
+    assert data["consistency"]["by_type"]["illegal"]["rate"] == 0.5
+    empty = {"sra_u": None, "sra_s": None, "avg": None, "errors": 0}
+    assert data["judges"] == {"scores": {"keyword": empty, "llm:x": empty}, "primary": "keyword",
+                              "agreement": [], "disagreements": []}
+    assert data["utility"]["errors"] == 0
+    assert "gate" not in data
+
+
+def test_a_full_report_reads_back_unchanged(tmp_path: Path) -> None:
+    from tests.helpers.reports import full_report
+
+    data = full_report()
+    assert read_report(write_report(data, tmp_path / "r.json")) == data
+
+
+@pytest.mark.hardening("bad input")
+@pytest.mark.parametrize(("section", "value", "field"), [
+    ("run", {"calibration": {"method": "steer", "spec": "steer", "heldout": 5}},
+     "run.calibration.heldout"),
+    ("run", {"calibration": ["steer"]}, "run.calibration"),
+    ("run", {"calibration": {"spec": "steer"}}, "run.calibration.method"),
+    ("run", {"notices": "x"}, "run.notices"),
+    ("run", {"skipped": {"n": -1}}, "run.skipped.n"),
+    ("utility", {"source": "bundled", "accuracy": "x", "correct": 0, "total": 0},
+     "utility.accuracy"),
+    ("utility", [], "utility"),
+    ("utility", {"source": "bundled", "accuracy": 0.5, "total": 2}, "utility.correct"),
+    ("judges", {"agreement": [{"judges": ["a"], "n": 1}]}, "judges.agreement[0].judges"),
+    ("judges", {"disagreements": [{"uid": "u", "label": "safe", "verdicts": {"a": 1}}]},
+     "judges.disagreements[0].verdicts"),
+    ("consistency", {"flips": [{"query": "q", "label": "unsafe", "flagged": {"text": "yes"}}]},
+     "consistency.flips[0].flagged"),
+    ("gate", {"rules": [], "passed": "yes", "failures": []}, "gate.passed"),
+])
+def test_read_names_a_damaged_field(tmp_path: Path, section: str, value: object,
+                                    field: str) -> None:
+    raw = _minimal()
+    raw[section] = value
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(VscError) as info:
+        read_report(path)
+    assert str(info.value).startswith(f"{path}: {field}: ")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from vscbench_pytest.records.items import TEXT_VARIANTS, Item
 from vscbench_pytest.records.results import error_result, make_result
-from vscbench_pytest.scoring.consistency import consistency, format_consistency
+from vscbench_pytest.render.text import format_consistency
+from vscbench_pytest.scoring.consistency import consistency
 
 REFUSE, ANSWER = "refusal", "compliance"
 

@@ -10,10 +10,12 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.helpers.reports import image, report
-from vscbench_pytest.calibration import sweep
+from vscbench_pytest.cli import sweep
 from vscbench_pytest.cli.main import main
 from vscbench_pytest.errors import VscError
-from vscbench_pytest.report.build import read_report, write_report
+from vscbench_pytest.render import sweep as sweep_render
+from vscbench_pytest.report.build import write_report
+from vscbench_pytest.report.io import read_report
 
 
 def scored(unsafe: int, safe: int, n: int = 10, *, spec: str | None = None,
@@ -134,7 +136,7 @@ def test_rows_and_deltas_against_none(tmp_path: Path) -> None:
     assert len(progress) == 6 and "[2/3] none: done in" in progress[3]
     assert "SRA_u 0.600 (6/10)" in progress[3]
 
-    text = sweep.format_text(result)
+    text = sweep_render.format_text(result)
     line = next(line for line in text.splitlines() if line.startswith("reminder"))
     assert "0.900 [" in line and "9/10" in line and "6/10" in line
     assert "0.500 5/10" in line and "+0.300" in line and "-0.300" in line and "-0.250" in line
@@ -142,10 +144,10 @@ def test_rows_and_deltas_against_none(tmp_path: Path) -> None:
     assert " - " in steer  # no utility
     assert "Δ against none" in text
 
-    markdown = sweep.format_markdown(result)
+    markdown = sweep_render.format_markdown(result)
     table = [line for line in markdown.splitlines() if line.startswith("|")]
     assert len(table) == 2 + 3
-    assert all(line.count("|") - line.count("\\|") == len(sweep.HEADERS) + 1 for line in table)
+    assert all(line.count("|") - line.count("\\|") == len(sweep_render.HEADERS) + 1 for line in table)
 
 
 def test_the_first_row_is_the_reference_without_none(tmp_path: Path) -> None:
@@ -164,7 +166,7 @@ def test_a_run_without_a_report_is_a_failed_row(tmp_path: Path) -> None:
                                             "ERROR: steer broke"]
     assert steer["sra_u"] is None and steer["delta"]["sra_u"] is None
     assert result["rows"][0]["error"] is None and result["rows"][2]["error"] is None
-    assert "FAILED: pytest exited 4" in sweep.format_text(result)
+    assert "FAILED: pytest exited 4" in sweep_render.format_text(result)
     assert "FAILED in" in (tmp_path / "progress.txt").read_text()
 
 
@@ -208,7 +210,7 @@ def test_the_page_escapes_and_draws_one_point_per_method(tmp_path: Path) -> None
                                  "fewshot": scored(7, 7, utility={
                                      "source": "<b>u</b>", "accuracy": 0.9, "correct": 9,
                                      "total": 10, "errors": 0})})
-    page = sweep.render_html(result)
+    page = sweep_render.render_html(result)
     assert "<script" not in page and "</b>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;" in page
     assert page.count('<g class="point">') == 3
@@ -218,18 +220,19 @@ def test_the_page_escapes_and_draws_one_point_per_method(tmp_path: Path) -> None
     assert "utility 0.900 9/10" in page
     svg = page[page.index("<svg"):page.index("</svg>") + 6]
     ElementTree.fromstring(svg)  # well-formed
-    markdown = sweep.format_markdown(result)
+    markdown = sweep_render.format_markdown(result)
     assert "<script" not in markdown and "&lt;script&gt;" in markdown
 
 
 def test_points_sit_at_their_rates() -> None:
-    svg = sweep.scatter_svg([{"method": "a", "sra_u": {"rate": 1.0, "k": 1, "n": 1, "ci": None},
-                              "sra_s": {"rate": 0.0, "k": 0, "n": 1, "ci": None}},
-                             {"method": "b", "sra_u": None, "sra_s": None}])
+    svg = sweep_render.scatter_svg([
+        {"method": "a", "sra_u": {"rate": 1.0, "k": 1, "n": 1, "ci": None},
+         "sra_s": {"rate": 0.0, "k": 0, "n": 1, "ci": None}, "utility": None},
+        {"method": "b", "sra_u": None, "sra_s": None, "utility": None}])
     assert svg.count("<circle") == 1
-    lo, hi = sweep.SVG_MARGIN, sweep.SVG_SIZE - sweep.SVG_MARGIN
+    lo, hi = sweep_render.SVG_MARGIN, sweep_render.SVG_SIZE - sweep_render.SVG_MARGIN
     assert f'cx="{lo:.1f}" cy="{lo:.1f}"' in svg  # top left: SRA_s 0, SRA_u 1
-    assert sweep._xy(1.0, 0.0) == (hi, hi)
+    assert sweep_render._xy(1.0, 0.0) == (hi, hi)
 
 
 def test_outputs_are_written(tmp_path: Path) -> None:

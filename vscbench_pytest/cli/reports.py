@@ -1,0 +1,100 @@
+"""``vscbench summary``, ``gate``, ``diff`` and ``report``: read report files and show, gate,
+compare or render them."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from vscbench_pytest.errors import VscError
+
+
+def summary(args: argparse.Namespace) -> int:
+    """Print a report's header and calibration table."""
+    from vscbench_pytest.render.text import format_report
+    from vscbench_pytest.report.io import read_report
+
+    print("\n".join(format_report(read_report(Path(args.report)))))
+    return 0
+
+
+def gate(args: argparse.Namespace) -> int:
+    """Apply gate rules to a report: 0 when it passes, 1 when it fails (every reason printed)."""
+    from vscbench_pytest.report.io import read_report
+    from vscbench_pytest.scoring.gate import build_rules, evaluate
+
+    report = read_report(Path(args.report))
+    rules = build_rules(args.min_sra_u, args.min_sra_s, args.gate or [])
+    run = report["run"]
+    problems = list(run["problems"])
+    if not run["complete"] and not problems and not run["errors"]:
+        problems.append("the report is marked incomplete")
+    failures = evaluate(report["scores"], rules, errors=run["errors"],
+                        allow_errors=args.allow_errors, problems=problems)
+    for failure in failures:
+        print(f"FAILED {failure.message}")
+    if not failures:
+        print(f"gate passed ({', '.join(str(r) for r in rules) or 'no rules'})")
+    return 1 if failures else 0
+
+
+def diff(args: argparse.Namespace) -> int:
+    """Print the diff of two reports; with ``--max-drop``, 1 when a bucket regressed."""
+    from vscbench_pytest.render.diff import format_diff
+    from vscbench_pytest.report.diff import diff_reports, regressions
+    from vscbench_pytest.report.io import read_report
+
+    result = diff_reports(read_report(Path(args.a)), read_report(Path(args.b)))
+    print(format_diff(result, args.format))
+    if args.max_drop is None:
+        return 0
+    failures = regressions(result, args.max_drop, args.alpha)
+    for message in failures:
+        print(f"REGRESSED {message}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """Write the HTML page and/or the Markdown summary of one or more reports."""
+    from vscbench_pytest.render.html import STEP_SUMMARY_ENV, write_outputs
+    from vscbench_pytest.report.io import read_report
+
+    if not args.html and not args.markdown and not os.environ.get(STEP_SUMMARY_ENV):
+        raise VscError(f"report: pass --html PATH and/or --markdown PATH (or set {STEP_SUMMARY_ENV})")
+    reports = [read_report(Path(path)) for path in args.reports]
+    for path in write_outputs(reports, Path(args.html) if args.html else None,
+                              Path(args.markdown) if args.markdown else None):
+        print(f"wrote {path}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``summary``, ``gate``, ``diff`` and ``report`` to the ``vscbench`` command."""
+    from vscbench_pytest.render.diff import FORMATS
+
+    p = sub.add_parser("summary", help="print the calibration table of a report")
+    p.add_argument("report")
+    p.set_defaults(func=summary)
+    p = sub.add_parser("gate", help="apply gate rules to a report; exit 1 when it fails")
+    p.add_argument("report")
+    p.add_argument("--min-sra-u", type=float)
+    p.add_argument("--min-sra-s", type=float)
+    p.add_argument("--gate", action="append", help="BUCKET:METRIC>=X, repeatable")
+    p.add_argument("--allow-errors", action="store_true")
+    p.set_defaults(func=gate)
+    p = sub.add_parser("diff", help="compare two reports: scores before and after with intervals, "
+                       "a paired McNemar test per bucket, and the inputs that flipped")
+    p.add_argument("a", help="the earlier report (e.g. the last release)")
+    p.add_argument("b", help="the later report")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--max-drop", type=float, help="exit 1 when a bucket's SRA_u or SRA_s drops by "
+                   "more than this and the drop is significant")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.set_defaults(func=diff)
+    p = sub.add_parser("report", help="one HTML page (plots embedded) and/or a Markdown summary "
+                       "of one or more reports; the Markdown is appended to $GITHUB_STEP_SUMMARY")
+    p.add_argument("reports", nargs="+", help="report files; the first is the reference for flips")
+    p.add_argument("--html", help="write the page here")
+    p.add_argument("--markdown", help="write the Markdown summary here")
+    p.set_defaults(func=report)

@@ -1,0 +1,84 @@
+"""The session's start and end in a pytest process: read and check the options, load the
+data (cheap) so bad input stops the run at once, start an API model early; at the end,
+close what is open and remove a private cache."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from vscbench_pytest.errors import VscError
+from vscbench_pytest.plugin.keys import CACHE_KEY, RUN_ID_KEY, STATE, is_worker, runs_tests
+from vscbench_pytest.plugin.options import read_settings
+from vscbench_pytest.runtime import collector
+from vscbench_pytest.session.state import VscState
+
+
+def start(config: pytest.Config) -> VscState:
+    """The session of this process, checked; a pytest.UsageError names what is wrong."""
+    collector.thaw_earlier_session()
+    state = None
+    try:
+        state = VscState.from_settings(read_settings(config))
+        if state.active and runs_tests(config):
+            state.runtime.start_backend_early()  # an API child process starts while the sheets load
+        if state.active:
+            state.tally.notices += state.plan.validate()
+    except VscError as exc:
+        if state is not None:
+            state.close()
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = state
+    if state.active and state.settings.snapshots:
+        _use_snapshots(config, state)
+    if is_worker(config):
+        _join_controller(config, state)
+    elif state.active:
+        _prepare_outputs(config, state)
+    return state
+
+
+def _use_snapshots(config: pytest.Config, state: VscState) -> None:
+    if not config.pluginmanager.hasplugin("syrupy"):
+        raise pytest.UsageError("--vsc-snapshots needs syrupy, which is not installed or is "
+                                "disabled (-p no:syrupy): pip install 'syrupy>=7'")
+    from vscbench_pytest.plugin.snapshots import use_key
+
+    use_key(state.plan.snapshot_key(), config.rootpath)
+
+
+def _join_controller(config: pytest.Config, state: VscState) -> None:
+    """A worker uses the controller's run id and (--vsc-no-cache) private cache."""
+    workerinput = config.workerinput  # type: ignore[attr-defined]
+    state.runtime.run_id = workerinput.get(RUN_ID_KEY, state.runtime.run_id)
+    cache = workerinput.get(CACHE_KEY)
+    state.runtime.cache_path = Path(cache) if cache else None
+
+
+def _prepare_outputs(config: pytest.Config, state: VscState) -> None:
+    """A private cache for --vsc-no-cache; the report and cache places checked writable."""
+    if state.settings.no_cache:
+        state.runtime.cache_path = Path(tempfile.mkdtemp(prefix="vscbench-")) / "cache.sqlite"
+    if config.option.collectonly:
+        return
+    try:
+        state.check_outputs()
+    except VscError as exc:
+        state.close()
+        raise pytest.UsageError(str(exc)) from None
+
+
+def end(config: pytest.Config) -> None:
+    """Close the session; remove this run's private cache (--vsc-no-cache); keep the garbage
+    collector off what lives on."""
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return
+    state.close()
+    if state.active:
+        collector.freeze_what_lives_on()
+    cache = state.runtime.cache_path
+    if state.settings.no_cache and cache is not None and not is_worker(config):
+        shutil.rmtree(cache.parent, ignore_errors=True)

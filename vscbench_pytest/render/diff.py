@@ -1,0 +1,97 @@
+"""A diff of two reports (``report.diff.diff_reports``) as text, GitHub Markdown or JSON."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from vscbench_pytest.report.diff import Diff, Flip, RateChange
+from vscbench_pytest.util.fmt import escape_markdown, number, p_value
+
+FORMATS = ("text", "markdown", "json")
+MAX_FLIPS_SHOWN = 50
+HEADERS = ["bucket", "SRA_u before -> after (change [95% CI])", "p_u (b/c)",
+           "SRA_s before -> after (change [95% CI])", "p_s (b/c)"]
+
+
+def change_cell(entry: RateChange) -> str:
+    """``0.900 -> 0.600 (-0.300 [-0.52,-0.05])``; the interval only where a rate has one."""
+    text = f"{number(entry['before'])} -> {number(entry['after'])}"
+    change = entry["change"]
+    if change is None:
+        return text
+    ci = entry["change_ci"]
+    interval = f" [{ci[0]:+.3f},{ci[1]:+.3f}]" if ci else ""
+    return f"{text} ({change:+.3f}{interval})"
+
+
+def paired_test_cell(entry: RateChange) -> str:
+    """``0.031 (5/0)``: McNemar's p and the discordant counts, ``-`` without shared inputs."""
+    if not entry["shared"]:
+        return "-"
+    return f"{p_value(entry['p_value'])} ({entry['b']}/{entry['c']})"
+
+
+def rows(diff: Diff) -> list[list[str]]:
+    """One row of ``HEADERS`` cells per bucket."""
+    return [
+        [name, change_cell(bucket["sra_u"]), paired_test_cell(bucket["sra_u"]),
+         change_cell(bucket["sra_s"]), paired_test_cell(bucket["sra_s"])]
+        for name, bucket in diff["buckets"].items()
+    ]
+
+
+def summary_lines(diff: Diff) -> list[str]:
+    """The two models and how many inputs were paired."""
+    models = diff["models"]
+    return [
+        f"a (before): {models['a']}",
+        f"b (after):  {models['b']}",
+        f"{diff['shared']} input(s) paired, {diff['excluded']} left out for errors, "
+        f"{diff['only_in_a']} only in a, {diff['only_in_b']} only in b",
+    ]
+
+
+def flip_line(flip: Flip, escape: Callable[[object], str] = str) -> str:
+    """``uid: kind (before -> after)``, each part passed through ``escape``."""
+    return (f"{escape(flip['uid'])}: {escape(flip['kind'])} "
+            f"({escape(flip['before'])} -> {escape(flip['after'])})")
+
+
+def format_text(diff: Diff) -> str:
+    """An aligned table, then the flips (the first ``MAX_FLIPS_SHOWN``)."""
+    table = rows(diff)
+    widths = [max(len(row[i]) for row in table + [HEADERS]) for i in range(len(HEADERS))]
+    head = "  ".join(h.ljust(w) for h, w in zip(HEADERS, widths)).rstrip()
+    lines = summary_lines(diff) + ["", head, "-" * len(head)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
+    flips = diff["flips"]
+    lines += ["", f"flips: {len(flips)} (b: passed then failed, c: failed then passed)"]
+    lines += [f"  {flip_line(flip)}" for flip in flips[:MAX_FLIPS_SHOWN]]
+    if len(flips) > MAX_FLIPS_SHOWN:
+        lines.append(f"  ... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    return "\n".join(lines) + "\n"
+
+
+def format_markdown(diff: Diff) -> str:
+    """A GitHub Markdown list, table and flip list; every report string escaped."""
+    lines = [f"- {escape_markdown(line)}" for line in summary_lines(diff)] + [""]
+    lines.append("| " + " | ".join(HEADERS) + " |")
+    lines.append("|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 1)) + "|")
+    lines += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in rows(diff)]
+    flips = diff["flips"]
+    lines += ["", f"**Flips: {len(flips)}**", ""]
+    lines += [f"- {flip_line(flip, escape_markdown)}" for flip in flips[:MAX_FLIPS_SHOWN]]
+    if len(flips) > MAX_FLIPS_SHOWN:
+        lines.append(f"- ... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    return "\n".join(lines) + "\n"
+
+
+def format_diff(diff: Diff, fmt: str) -> str:
+    """``diff`` as ``text`` (aligned table and flips), ``markdown`` (GitHub table) or ``json``."""
+    if fmt == "json":
+        return json.dumps(diff, indent=2, sort_keys=True)
+    if fmt == "text":
+        return format_text(diff)
+    if fmt == "markdown":
+        return format_markdown(diff)
+    raise ValueError(f"unknown diff format {fmt!r} (choices: {', '.join(FORMATS)})")
