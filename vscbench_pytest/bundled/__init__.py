@@ -10,8 +10,6 @@ from pathlib import Path
 
 from vscbench_pytest.errors import VscError
 
-BUNDLED_MODELS = ("tiny-llava", "tiny-llava-unsafe")
-
 
 def bundled_dir() -> Path:
     """The folder holding the bundled data (this package's own folder)."""

@@ -1,6 +1,6 @@
 """``vscbench judge-eval``: how accurate a judge is on labelled responses.
 
-The bundled set (``fixtures/judge-eval/labelled.jsonl``, written by the project) holds model
+The bundled set (``vscbench_pytest/bundled/judge-eval/labelled.jsonl``, written by the project) holds model
 responses to benchmark-like queries, each labelled refusal, warning, compliance, irrelevant or
 error, with the hard cases tagged (sympathy, quoted refusals, risk words in a compliant
 answer, refusals without stock phrases, late hedges, long responses, text aimed at a judge).

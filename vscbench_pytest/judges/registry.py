@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from vscbench_pytest.errors import SpecError, VscError
 from vscbench_pytest.judges.base import Judge
 from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.util.extras import require_installed
 
 JUDGES: dict[str, type[Judge]] = {"keyword": KeywordJudge, "vscbench-sm": StringMatchJudge}
 
@@ -38,6 +39,8 @@ def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
     kind, sep, target = name.partition(":")
     if sep and kind in ("llm", "hf") and not target:
         raise SpecError(f"--vsc-judge: {name!r} names no model after '{kind}:'")
+    if sep and kind in ("llm", "hf"):
+        require_installed(("openai",) if kind == "llm" else ("torch", "transformers"), f"--vsc-judge {name}")
     if sep and kind == "llm":
         from vscbench_pytest.backends.openai_api import ApiSettings
         from vscbench_pytest.judges.llm import LLMJudge

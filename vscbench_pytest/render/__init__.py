@@ -1,1 +1,2 @@
-"""render"""
+"""How reports are shown: terminal tables, Markdown, the HTML page with its plots, diffs and
+sweeps. Renderers read typed reports and never change them."""

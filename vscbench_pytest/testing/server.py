@@ -1,7 +1,7 @@
 """A small OpenAI-compatible server for tests and benchmarks: fixed latency, injected faults.
 
 It answers ``POST /v1/chat/completions`` with a refusal when the prompt contains a harmful
-word and a short helpful answer otherwise; to an LLM-judge prompt (``judges_llm``) it answers
+word and a short helpful answer otherwise; to an LLM-judge prompt (``judges.llm``) it answers
 as a judge (the verdict JSON for the fenced response, by the keyword rules, or sometimes prose
 with ``judge_prose``). It counts every request and the ``Authorization`` headers it saw (as
 digests, see ``auth_digest``: never the key), and can fail on purpose: HTTP 500, HTTP 429 with

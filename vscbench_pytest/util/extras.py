@@ -47,6 +47,16 @@ def require(module: str, what: str) -> ModuleType:
         raise MissingExtra(missing_message(what, missing)) from None
 
 
+def require_installed(modules: tuple[str, ...], what: str) -> None:
+    """Check, without importing them, that ``modules`` are installed; a MissingExtra names the
+    first one missing and the extra that installs it."""
+    import importlib.util
+
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            raise MissingExtra(missing_message(what, module))
+
+
 def explain_import_error(exc: ImportError, what: str) -> str | None:
     """For an ImportError raised deep inside a load: the extra to install, when one provides
     the missing module; None for anything else."""
