@@ -112,3 +112,14 @@ def test_every_module_has_a_docstring_and_postponed_annotations() -> None:
         if ast.get_docstring(tree) is None or (tree.body[1:] and not future):
             lacking.append(str(path.relative_to(REPO)))
     assert not lacking
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """A helper two modules need has one public home; ``_private`` names stay in their module."""
+    found = []
+    for path in _python_modules():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("vscbench_pytest"):
+                found += [f"{path.relative_to(REPO)}: {node.module}.{a.name}" for a in node.names
+                          if a.name.startswith("_")]
+    assert not found

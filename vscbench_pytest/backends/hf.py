@@ -69,7 +69,7 @@ def _pick_dtype(name: str, device: str):
         raise VscError(f"--vsc-dtype: unknown dtype {name!r} (auto, float32, float16, bfloat16)") from None
 
 
-def _placement(settings: GenerationSettings):
+def placement(settings: GenerationSettings):
     """The device and dtype a model loads to; on the CPU, torch's threads as settings say."""
     import torch
 
@@ -197,7 +197,7 @@ class HFBackend(LoadsOnce):
 
         hf_logging.disable_progress_bar()
         settings = self.settings
-        self.device, dtype = _placement(settings)
+        self.device, dtype = placement(settings)
         try:
             # safetensors only: a pickled .bin checkpoint is never unpickled
             trust = settings.trust_remote_code

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from vscbench_pytest.backends.base import GenerationSettings, Request, Response, conversation
-from vscbench_pytest.backends.hf import HFBackend, _placement
+from vscbench_pytest.backends.hf import HFBackend, placement
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.util.fingerprints import fingerprint_file
 
@@ -100,7 +100,7 @@ class HFTextBackend(HFBackend):
 
         hf_logging.disable_progress_bar()
         settings = self.settings
-        self.device, dtype = _placement(settings)
+        self.device, dtype = placement(settings)
         if self.gguf_file:
             # a GGUF is data (tensors and metadata), never code or a pickle
             kwargs: dict = {"gguf_file": self.gguf_file, "trust_remote_code": False}
