@@ -134,3 +134,40 @@ def test_a_hub_model_that_cannot_be_fetched_is_named(pytester, monkeypatch):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*vscbench: --vlm hf:llava-hf/llava-1.5-7b-hf: not a local folder, "
                                  "and the Hugging Face Hub could not provide it*"])
+
+
+def test_a_vscbench_mark_with_an_unknown_track_is_a_usage_error_naming_the_test(pytester) -> None:
+    pytester.makepyfile(test_mine="""
+        import pytest
+
+        @pytest.mark.vscbench(track="txt")
+        def test_typo(vsc_item, vsc_result):
+            vsc_result.check()
+    """)
+    result = pytester.runpytest_subprocess("--vlm=tiny-llava", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # a collection error
+    result.stdout.fnmatch_lines(["*test_mine.py::test_typo: @pytest.mark.vscbench(track='txt'): the track "
+                                 "is one of image, text, utility*"])
+    assert "_hooks.py" not in result.stdout.str()  # the message, not a traceback through pluggy
+
+
+def test_a_users_own_vscbench_test_beside_the_suite_shares_the_answers(pytester) -> None:
+    """Two tests on each input (the suite's and a user's own): one request per input, and the
+    report has each input once."""
+    install_suite(pytester)
+    pytester.makepyfile(test_own="""
+        import pytest
+
+        @pytest.mark.vscbench(track="text")
+        def test_answers_are_short(vsc_item, vsc_result):
+            assert len(vsc_result.result.response or "") < 2000
+    """)
+    result = pytester.runpytest_subprocess("--vlm=tiny-llava", "--vsc-score-only", "--vsc-track=text",
+                                           "--vsc-variant=text", "-p", "no:cacheprovider",
+                                           f"--vsc-report={pytester.path / 'report.json'}")
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    report = load_json(pytester.path / "report.json")
+    n = report["dataset"]["n_items"]
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] + outcomes.get("xfailed", 0) == 2 * n  # the suite's and the user's test
+    assert report["run"]["requests"] == n and len(report["items"]) == n

@@ -123,3 +123,14 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                 found += [f"{path.relative_to(REPO)}: {node.module}.{a.name}" for a in node.names
                           if a.name.startswith("_")]
     assert not found
+
+
+def test_the_plugin_imports_nothing_heavy() -> None:
+    """Every pytest run in an environment imports the pytest11 module: it must not pull in
+    torch, transformers, PIL, openai, matplotlib or numpy (they load inside the functions)."""
+    code = ("import sys, vscbench_pytest.plugin.hooks, vscbench_pytest.cli.main; "
+            "print(sorted(m for m in ('torch', 'transformers', 'PIL', 'openai', 'matplotlib', 'numpy') "
+            "if m in sys.modules))")
+    result = run([sys.executable, "-c", code])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

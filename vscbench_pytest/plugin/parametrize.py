@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from vscbench_pytest.plugin.keys import state_of
-from vscbench_pytest.records.items import UTILITY_TRACK, Item
+from vscbench_pytest.records.items import TRACKS, UTILITY_TRACK, Item
 
 NO_MODEL = (
     "no model chosen: run `pytest --vlm=tiny-llava` (bundled), `--vlm=hf:<id-or-path>`, "
-    "`--vlm=replay:<file.jsonl>` or an alias such as `--vlm=llava` (see README)"
+    "`--vlm=openai:<model>` (a served model), `--vlm=replay:<file.jsonl>` or an alias such as "
+    "`--vlm=llava` (`pytest --help`: the VSCBench options)"
 )
 UNUSED_MARK = "vsc_unused"  # a suite test with nothing to run: deselected
 
@@ -19,6 +20,10 @@ def parametrize(metafunc: pytest.Metafunc) -> None:
     state = state_of(metafunc.config)
     marker = metafunc.definition.get_closest_marker("vscbench")
     track = marker.kwargs.get("track") if marker else None
+    if track not in (*TRACKS, UTILITY_TRACK, None):
+        pytest.fail(
+            f"{metafunc.definition.nodeid}: @pytest.mark.vscbench(track={track!r}): the track is "
+            f"one of {', '.join((*TRACKS, UTILITY_TRACK))} (or no track: every input)", pytrace=False)
     if not state.active and track != UTILITY_TRACK:
         skip = pytest.param(None, marks=pytest.mark.skip(reason=NO_MODEL))
         metafunc.parametrize("vsc_item", [skip], ids=["no-model-chosen"])

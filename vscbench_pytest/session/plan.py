@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vscbench_pytest.backends.registry import BackendSpec, parse_spec
+from vscbench_pytest.backends.registry import BackendSpec, check_installed, parse_spec
 from vscbench_pytest.calibration.methods import STEERING, Heldout, Prompting, heldout_source
 from vscbench_pytest.data.release import Dataset
 from vscbench_pytest.data.selection import select, split_heldout
@@ -200,6 +200,7 @@ class Plan:
                    + "; ".join(str(row) for row in skipped[:5]) + ("; ..." if len(skipped) > 5 else "")
                    if skipped else "")
             raise VscError(f"--vsc-data: no inputs in {describe(self.settings.data)}{why}")
+        check_installed(self.model)  # a missing extra stops here, naming it
         self.selected()  # a selection that matches nothing stops here, naming the option
         self._check_scored()
         self._check_calibration()

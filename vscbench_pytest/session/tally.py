@@ -30,8 +30,12 @@ class Tally:
 
     def add_result(self, result: ItemResult, requests: int = 0, retries: int = 0,
                    cached: bool = False) -> None:
-        """One input's result (the latest wins: uids are unique), and what producing it took."""
+        """One input's result (the latest wins: uids are unique), and what producing it took,
+        counted once per input however many tests (a user's own beside the suite's) used it."""
+        known = result.uid in self.results
         self.results[result.uid] = result
+        if known:
+            return
         self.counts["requests"] += requests
         self.counts["retries"] += retries
         self.counts["cached"] += int(cached)

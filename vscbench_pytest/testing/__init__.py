@@ -8,6 +8,16 @@ faults, to test a release gate without a model (``python -m vscbench_pytest.test
 """
 from __future__ import annotations
 
-from vscbench_pytest.testing.server import FakeServer, Faults
+from typing import Any
 
 __all__ = ["FakeServer", "Faults"]
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use, so that ``python -m vscbench_pytest.testing.server`` runs the
+    # module once (as __main__), not also as an attribute of this package
+    if name in __all__:
+        from vscbench_pytest.testing import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -234,17 +234,22 @@ class FakeServer:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until interrupted; with --count-file, write the request count there each second."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--fail-500", type=float, default=0.0)
-    parser.add_argument("--fail-429", type=float, default=0.0)
-    parser.add_argument("--slow", type=float, default=0.0)
-    parser.add_argument("--malformed", type=float, default=0.0)
-    parser.add_argument("--drop", type=float, default=0.0)
+    parser = argparse.ArgumentParser(
+        description="An OpenAI-compatible test server (POST /v1/chat/completions, any model name): "
+                    "refuses prompts with a harmful word, answers the others; prints its base URL "
+                    "(for --vlm-base-url) and serves until Ctrl-C.")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--fail-500", type=float, default=0.0, help="share of requests answered HTTP 500")
+    parser.add_argument("--fail-429", type=float, default=0.0,
+                        help="share answered HTTP 429 with Retry-After")
+    parser.add_argument("--slow", type=float, default=0.0,
+                        help="share answered after 2 s (past a short client timeout)")
+    parser.add_argument("--malformed", type=float, default=0.0, help="share answered with malformed JSON")
+    parser.add_argument("--drop", type=float, default=0.0, help="share whose connection is dropped")
     parser.add_argument("--unauthorized", type=float, default=0.0,
                         help="share of requests answered 401, the message echoing the key")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault draws (reproducible runs)")
     parser.add_argument("--count-file", help="write the request count here after every second")
     args = parser.parse_args(argv)
     faults = Faults(args.fail_500, args.fail_429, args.slow, args.malformed, args.drop,

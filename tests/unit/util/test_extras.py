@@ -53,10 +53,11 @@ def test_a_run_on_a_served_model_without_the_openai_package_says_which_extra(tmp
     result = _run_blocked("openai", ["--pyargs", "vscbench_pytest.suite", "--vlm=openai:x",
                                      "--vlm-base-url=http://127.0.0.1:9/v1", "--vsc-track=text",
                                      "-p", "no:cacheprovider"], tmp_path)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "--vlm openai:x needs openai, which is not installed: pip install 'vscbench-pytest[openai]'" in output
-    assert "Traceback" not in output
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR  # stopped before anything ran
+    assert ("--vlm openai:x needs openai, which is not installed: pip install 'vscbench-pytest[openai]'"
+            in result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "vscbench calibration" not in result.stdout
 
 
 def test_an_llm_judge_without_the_openai_package_is_a_usage_error_naming_the_extra(tmp_path: Path) -> None:
