@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.sisters import mmsb, mossb, mssb, xstest  # noqa: F401  (fixtures: samples in each layout)
 from tests.helpers.suite import install_suite, load_json, write_replay
-from tests.unit.data.sisters.samples import mmsb, mossb, mssb, xstest  # noqa: F401  (fixtures: samples in each layout)
 from vscbench_pytest.data.sources import load_data
 
 

@@ -112,7 +112,7 @@ def test_accepts_images_by_kind(tmp_path: Path) -> None:
 # --- --vlm-text-only ---
 
 def test_vlm_text_only_option() -> None:
-    from tests.unit.plugin.test_options import settings
+    from tests.helpers.settings import settings
     from vscbench_pytest.errors import SpecError
     from vscbench_pytest.plugin.options import OPTIONS
 

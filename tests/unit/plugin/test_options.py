@@ -5,28 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.settings import FakeConfig, settings
 from vscbench_pytest.errors import SpecError
 from vscbench_pytest.plugin.options import OPTIONS, read_settings
 from vscbench_pytest.records.items import TRACKS
-
-
-class FakeConfig:
-    """Just what read_settings uses: getoption, getini, rootpath."""
-
-    def __init__(self, options: dict | None = None, ini: dict | None = None, root: Path = Path("/r")):
-        self.options = options or {}
-        self.ini = ini or {}
-        self.rootpath = root
-
-    def getoption(self, name: str):
-        return self.options.get(name)
-
-    def getini(self, name: str):
-        return self.ini.get(name, [] if name == "vsc_gate" else "")
-
-
-def settings(**options):
-    return read_settings(FakeConfig({k.replace("-", "_"): v for k, v in options.items()}))
 
 
 def test_every_option_is_in_the_vscbench_namespace() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.data.sisters.samples import counts, mmsb_question, skipped
+from tests.helpers.sisters import counts, mmsb_question, skipped
 from vscbench_pytest.data.images import load_image
 from vscbench_pytest.data.sisters import load_mmsafetybench
 from vscbench_pytest.errors import DatasetError

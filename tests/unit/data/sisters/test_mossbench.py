@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.data.sisters.samples import counts, skipped
+from tests.helpers.sisters import counts, skipped
 from vscbench_pytest.data.images import load_image, resolve_inside_root
 from vscbench_pytest.data.sisters import load_mossbench
 from vscbench_pytest.errors import DatasetError, ItemError

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.data.sisters.samples import counts, skipped, write_json
+from tests.helpers.sisters import counts, skipped, write_json
 from vscbench_pytest.data.images import load_image
 from vscbench_pytest.data.sisters import load_mssbench
 from vscbench_pytest.data.sisters.mssbench import MSSB_CHAT_PROMPT, MSSB_EMBODIED_PROMPT

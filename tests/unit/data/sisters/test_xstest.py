@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.data.sisters.samples import counts, skipped, write_xstest, xstest_sample
+from tests.helpers.sisters import counts, skipped, write_xstest, xstest_sample
 from vscbench_pytest.data.sisters import load_xstest
 from vscbench_pytest.errors import DatasetError
 
