@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from vscbench_pytest.errors import SpecError
 from vscbench_pytest.records.items import VARIANTS
 from vscbench_pytest.session.settings import Settings, parse_settings
 
@@ -48,6 +49,8 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "checkpoint's key (default: this model's key)"),
     ("--vsc-snapshot-text-drift", "vsc_snapshot_text_drift", {}, "fail or info: whether a changed "
      "response with the same verdict fails (default fail; info with --vsc-snapshot-key)"),
+    ("--vsc-snapshot-gate", None, {"action": "store_true"}, "with --vsc-score-only: snapshot "
+     "differences also fail the session (without it they are reported, and only the gate decides)"),
     ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
@@ -113,6 +116,21 @@ def _value(config: pytest.Config, option: str, ini: str | None) -> Any:
 
 
 def read_settings(config: pytest.Config) -> Settings:
-    """Settings from the command line and ini; a SpecError names the bad option."""
+    """Settings from the command line and ini; a SpecError names the bad option, and the ini
+    key and file when the value came from there."""
     values = {opt: _value(config, opt, ini) for opt, ini, _, _ in OPTIONS}
-    return parse_settings(values, rootdir=config.rootpath, addopts=" ".join(config.getini("addopts")))
+    try:
+        return parse_settings(values, rootdir=config.rootpath,
+                              addopts=" ".join(config.getini("addopts")))
+    except SpecError as exc:
+        raise SpecError(_name_ini_source(config, str(exc))) from None
+
+
+def _name_ini_source(config: pytest.Config, message: str) -> str:
+    """``message`` with its leading option name replaced by the ini key it came from, if any."""
+    for option, ini, _, _ in OPTIONS:
+        from_cli = config.getoption(option.lstrip("-").replace("-", "_")) is not None
+        if ini and message.startswith(f"{option}:") and not from_cli:
+            where = config.inipath.name if config.inipath else "the ini file"
+            return f"{ini} (in {where}; the ini key of {option}):{message[len(option) + 1:]}"
+    return message

@@ -38,6 +38,7 @@ class Settings:
     snapshots: bool
     snapshot_key: str | None
     snapshot_text_drift: str
+    snapshot_gate: bool
     score_only: bool
     allow_errors: bool
     max_new_tokens: int
@@ -150,6 +151,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
                                       "--vsc-snapshot-text-drift")[0]
                              if values["--vsc-snapshot-text-drift"]
                              else ("info" if values["--vsc-snapshot-key"] else "fail")),
+        snapshot_gate=bool(values["--vsc-snapshot-gate"]),
         score_only=bool(values["--vsc-score-only"]),
         allow_errors=bool(values["--vsc-allow-errors"]),
         max_new_tokens=_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1) or 128,
