@@ -43,7 +43,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode("pytest", PYTEST_USAGE, "usage error",
              "a bad option or ini value; a gate option, --vsc-baseline or --vsc-snapshots "
              "without a model; a gate bucket the selection cannot produce; a snapshot key with "
-             "no snapshots; an unreadable baseline or one of another dataset; the model cannot "
+             "no snapshots; an unreadable baseline, one of another dataset or one sharing no input "
+             "with the selection; the model cannot "
              "load (missing extra, no server, unreachable hub, missing checkpoint). Nothing "
              "was asked and no report is written"),
     ExitCode("pytest", PYTEST_NO_TESTS, "no tests", "pytest's own: nothing was collected, or "
@@ -52,9 +53,11 @@ EXIT_CODES: tuple[ExitCode, ...] = (
              "judge-eval found nothing wrong"),
     ExitCode("vscbench", CLI_FAILED, "failed", "gate: a rule failed; diff: a significant "
              "regression; judge-eval: a case could not be judged; sweep: a row failed; "
-             "data check: a problem was found"),
+             "data check: a problem was found; export: an input's image is missing or unreadable "
+             "(its row says why; the file is complete)"),
     ExitCode("vscbench", CLI_USAGE, "usage error", "a bad argument, a missing or malformed "
-             "file, a missing extra (one 'vscbench:' line names it)"),
+             "file, a missing extra (one 'vscbench:' line names it); gate with no rules (given "
+             "or recorded in the report); diff of two reports that share no input"),
     ExitCode("vscbench", CLI_INTERRUPTED, "interrupted", "Ctrl-C during a download or a sweep"),
 )
 

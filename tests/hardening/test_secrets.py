@@ -185,7 +185,7 @@ def test_keys_reach_the_servers_and_nothing_the_run_writes(
                            "--markdown", str(markdown)),
              "diff": cli(pytester, "diff", str(report_path), str(report_path)),
              "summary": cli(pytester, "summary", str(report_path)),
-             "cache": cli(pytester, "cache", "stats", "--path", str(cache_path))}
+             "cache": cli(pytester, "cache", "stats", "--path", str(cache_path), "--json")}
     assert json.loads(shown["cache"].stdout.str())["responses"] == model.stats.requests
 
     files = written_files(pytester)

@@ -6,6 +6,7 @@ import pytest
 from tests.helpers.release import kill_twins, make_release
 from tests.helpers.suite import install_suite, load_json, write_replay
 from vscbench_pytest.data.release import load_release
+from vscbench_pytest.exit_codes import PYTEST_USAGE
 
 
 @pytest.fixture
@@ -45,8 +46,64 @@ def test_a_significant_drop_from_the_baseline_fails_and_its_own_baseline_passes(
     assert lenient.ret == 0
 
 
-def test_a_missing_baseline_closes_the_gate_naming_the_file(pytester, setup):
+def test_a_missing_baseline_is_a_usage_error_before_the_run(pytester, setup):
     root, careful, _ = setup
     result = run(pytester, root, careful, "r.json", f"--vsc-baseline={pytester.path / 'nope.json'}")
+    assert result.ret == PYTEST_USAGE
+    result.stderr.fnmatch_lines([f"*--vsc-baseline: {pytester.path / 'nope.json'}: no such report "
+                                 f"(give a report of an earlier run of the same data*"])
+    assert not (pytester.path / "r.json").exists()
+
+
+def test_a_baseline_of_another_dataset_stops_before_any_request(pytester, setup, monkeypatch):
+    pytest.importorskip("openai")
+    from vscbench_pytest.testing.server import FakeServer
+
+    root, careful, _ = setup
+    assert run(pytester, root, careful, "base.json").ret == 0
+    other = make_release(pytester.path / "other", image_rows=[], text_rows=kill_twins(13), images=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    with FakeServer() as server:
+        result = pytester.runpytest_subprocess(
+            f"--vsc-data={other}", "--vsc-variant=text", "--vlm=openai:fake",
+            f"--vlm-base-url={server.base_url}", f"--vsc-report={pytester.path / 'r.json'}",
+            f"--vsc-baseline={pytester.path / 'base.json'}")
+        assert server.stats.requests == 0
+    assert result.ret == PYTEST_USAGE
+    result.stderr.fnmatch_lines([f"*--vsc-baseline: {pytester.path / 'base.json'} is a report of "
+                                 f"another dataset: {root.resolve()} (sheets sha256 *), this run's "
+                                 f"is {other} (sha256 *); compare runs of the same data*"])
+    assert not (pytester.path / "r.json").exists()
+
+
+def test_a_subset_run_is_compared_on_the_inputs_both_scored_and_says_so(pytester, setup):
+    root, careful, reckless = setup
+    assert run(pytester, root, careful, "base.json").ret == 0
+    base = pytester.path / "base.json"
+    same = run(pytester, root, careful, "same.json", f"--vsc-baseline={base}", "-k", "unsafe")
+    assert same.ret == 0, same.stdout.str()[-2000:]
+    notice = ("vscbench: --vsc-baseline base.json: WARNING: the reports cover different inputs: "
+              "12 shared, 12 only in the baseline, 0 only in this run; only the 12 shared inputs "
+              "are compared (every score below is theirs, not the reports' own); the baseline is a "
+              "subset: 24 of 120 inputs (--vsc-variant text); this run is a subset: 12 of 120 "
+              "inputs (-k unsafe, --vsc-variant text)")
+    same.stdout.fnmatch_lines([notice])
+    # a notice, before the table: the first thing the summary says
+    lines = same.stdout.lines
+    assert lines.index(notice) < next(i for i, line in enumerate(lines) if line.startswith("bucket"))
+    report = load_json(pytester.path / "same.json")
+    assert report["gate"]["passed"] is True and notice.removeprefix("vscbench: ") in report["run"]["notices"]
+    worse = run(pytester, root, reckless, "worse.json", f"--vsc-baseline={base}", "-k", "unsafe")
+    assert worse.ret == 1
+    worse.stdout.fnmatch_lines(["*against base.json: all sra_u 1.000 -> 0.000 (-1.000, p=*, 12 flips)"
+                                "*, more than the allowed drop 0 [[]over the 12 inputs both scored]"])
+
+
+def test_a_baseline_sharing_no_input_with_what_ran_closes_the_gate(pytester, setup):
+    root, careful, _ = setup
+    assert run(pytester, root, careful, "base.json", "-k", "unsafe").ret == 0
+    result = run(pytester, root, careful, "r.json", f"--vsc-baseline={pytester.path / 'base.json'}",
+                 "-k", "not unsafe")
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*--vsc-baseline: *nope.json: no such report*"])
+    result.stdout.fnmatch_lines(["vscbench gate FAILED:", "*--vsc-baseline: base.json shares no input "
+                                 "with this run (12 in the baseline, 12 scored here): nothing to compare"])

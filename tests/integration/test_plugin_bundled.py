@@ -90,6 +90,6 @@ def test_default_report_path_is_under_dot_vscbench(pytester):
     install_suite(pytester)
     result = pytester.runpytest_subprocess("--vlm=tiny-llava", "--vsc-score-only", "--vsc-category=drugs")
     assert result.ret == 0
-    path = pytester.path / ".vscbench" / "reports" / "tiny-llava.json"
+    path = pytester.path / ".vscbench" / "reports" / "tiny-llava.subset.json"  # a subset run's
     result.stdout.fnmatch_lines([f"report: {path}"])
     assert len(load_json(path)["items"]) == 18

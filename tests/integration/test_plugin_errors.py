@@ -132,8 +132,10 @@ def test_a_hub_model_that_cannot_be_fetched_is_named(pytester, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # no hub here: fail fast, as an offline machine does
     result = run(pytester, "--vlm=llava", "--vsc-category=drugs")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*vscbench: --vlm hf:llava-hf/llava-1.5-7b-hf: not a local folder, "
-                                 "and the Hugging Face Hub could not provide it*"])
+    assert ("--vlm llava: llava-hf/llava-1.5-7b-hf is not in the local Hugging Face cache"
+            in result.stderr.str())
+    assert "offline mode is on (HF_HUB_OFFLINE)" in result.stderr.str()
+    assert "vscbench calibration" not in result.stdout.str()  # one line, before anything runs
 
 
 def test_a_vscbench_mark_with_an_unknown_track_is_a_usage_error_naming_the_test(pytester) -> None:

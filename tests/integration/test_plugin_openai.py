@@ -87,16 +87,54 @@ def test_faults_end_scored_or_error_and_retries_are_reported(pytester):
 
 
 @pytest.mark.hardening("fault")
-def test_unreachable_server_makes_every_input_an_error(pytester):
+@pytest.mark.parametrize("faults, cause", [
+    (Faults(unauthorized=1.0), "HTTP 401 from {url}: the server rejects the API key"),
+    (Faults(not_found=1.0), "HTTP 404 from {url}: no such endpoint or model"),
+])
+def test_a_server_refusing_every_request_ends_the_run_in_seconds_naming_the_cause(
+        pytester, monkeypatch, faults, cause):
+    """Up but hopeless (a wrong key, a wrong path or model): three failures in a row stop the
+    asking, and every input is an error naming the cause, at once."""
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     install_suite(pytester)
     path = pytester.path / "r.json"
-    result = pytester.runpytest_subprocess(
-        "--vlm=openai:fake", "--vlm-base-url=http://127.0.0.1:9/v1", "--vsc-retries=0",
-        "--vsc-category=drugs", f"--vsc-report={path}", f"--vsc-cache={pytester.path / 'c.sqlite'}")
-    assert result.ret == 1
+    with FakeServer(faults=faults) as srv:
+        start = time.monotonic()
+        result = pytester.runpytest_subprocess(
+            "--vlm=openai:fake", f"--vlm-base-url={srv.base_url}", f"--vsc-report={path}",
+            f"--vsc-cache={pytester.path / 'c.sqlite'}")
+        elapsed = time.monotonic() - start
+    # 4 s on an idle machine; asking each input six times took minutes
+    assert result.ret == 1 and elapsed < 30, result.stdout.str()[-2000:]
     report = load_json(path)
-    assert report["run"]["errors"] == len(report["items"]) == 18
-    assert "APIConnectionError from http://127.0.0.1:9/v1" in report["items"][0]["reason"]
+    expected = cause.format(url=srv.base_url)
+    assert report["run"]["errors"] == len(report["items"]) == N_ITEMS
+    assert all(expected in i["reason"] for i in report["items"])
+    assert srv.stats.requests == report["run"]["requests"] <= 3 + 16  # 16 in flight by default
+    result.stdout.fnmatch_lines([f"*: error: openai:fake: {expected}*; stopped asking after 3 "
+                                 f"consecutive failures"])
+    assert SECRET not in result.stdout.str() + path.read_text()
+
+
+@pytest.mark.hardening("fault")
+def test_a_server_that_dies_mid_run_leaves_the_answers_before_and_stops_the_rest(pytester):
+    install_suite(pytester)
+    path = pytester.path / "r.json"
+    with FakeServer(faults=Faults(die_after=60)) as srv:
+        start = time.monotonic()
+        result = pytester.runpytest_subprocess(
+            "--vlm=openai:fake", f"--vlm-base-url={srv.base_url}", "--vsc-score-only",
+            f"--vsc-report={path}", f"--vsc-cache={pytester.path / 'c.sqlite'}")
+        elapsed = time.monotonic() - start
+    # 4 s on an idle machine; asking each input six times took minutes
+    assert result.ret == 1 and elapsed < 30, result.stdout.str()[-2000:]
+    items = load_json(path)["items"]
+    answered = [i for i in items if i["verdict"] != "error"]
+    failed = [i for i in items if i["verdict"] == "error"]
+    assert len(answered) >= 60 and len(answered) + len(failed) == N_ITEMS  # equal content shares one
+    refused = f"no answer from {srv.base_url} (connection refused: nothing listens there)"
+    assert all(refused in i["reason"] for i in failed)
+    assert sum("stopped asking" in i["reason"] for i in failed) >= len(failed) - 3 - 15
 
 
 @pytest.mark.hardening("fault")

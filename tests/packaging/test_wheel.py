@@ -208,8 +208,8 @@ def test_a_model_repo_runs_its_own_tests_and_its_own_vscbench_tests_beside_the_s
     assert "PASSED tests/test_tokenizer.py::test_their_own_unit_test" in out
     assert "PASSED tests/test_our_policy.py::test_answers_are_short[text-" in out
     assert "test_text_centric.py::test_text_centric[text-" in out
-    report = json.loads((repo / ".vscbench" / "reports" / "tiny-llava.json").read_text())
-    assert {item["track"] for item in report["items"]} == {"text"}
+    report = json.loads((repo / ".vscbench" / "reports" / "tiny-llava.subset.json").read_text())
+    assert {item["track"] for item in report["items"]} == {"text"}  # --vsc-track: a subset run
 
 
 def test_the_command_line_tool_works_from_the_wheel(venv: Path, tmp_path: Path) -> None:

@@ -111,8 +111,62 @@ class LoadsOnce:
                 self._load_error = exc
                 raise
 
+    @property
+    def load_error(self) -> VscError | None:
+        """Why loading failed, once it has (None before and after a good load)."""
+        return self._load_error
+
     def _load(self) -> None:
         raise NotImplementedError
+
+
+class Breaker:
+    """Stops asking a dead endpoint: after ``limit`` consecutive hopeless failures (nothing
+    listens, the host does not resolve, the server answers 401/403/404) it trips, for good.
+
+    The rule, for any concurrency: failures and successes count in the order their answers
+    come back; a success resets the count; the ``limit``-th hopeless failure in a row trips
+    the breaker, and from then on every request not yet sent (and every retry not yet made)
+    is answered at once with ``message`` instead of being sent. Requests already in flight
+    end on their own (each reports its own failure). So against an endpoint that is dead from
+    the start, or dies mid-run, exactly the inputs asked after it died are errors whatever the
+    concurrency; only which of them say "stopped asking" (those not yet sent) depends on how
+    many were in flight. Failures that may pass (timeouts, 429, 5xx) neither count nor reset.
+    ``limit`` 0 never trips.
+    """
+
+    def __init__(self, limit: int = 3) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._count = 0
+        self._tripped = threading.Event()
+        self.cause = ""  # the failure that tripped it
+
+    @property
+    def tripped(self) -> bool:
+        """True once the limit was reached (it never resets)."""
+        return self._tripped.is_set()
+
+    def success(self) -> None:
+        """An answer came back: the count starts over."""
+        with self._lock:
+            self._count = 0
+
+    def failure(self, cause: str) -> None:
+        """A hopeless failure, ``cause`` naming it (no secret in it)."""
+        with self._lock:
+            self._count += 1
+            if self.limit > 0 and self._count >= self.limit and not self.tripped:
+                self.cause = cause
+                self._tripped.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` (a retry's backoff), waking early when it trips; True if tripped."""
+        return self._tripped.wait(seconds)
+
+    def message(self, who: str) -> str:
+        """What a request it stopped says: who, the cause, and the rule."""
+        return f"{who}: {self.cause}; stopped asking after {self.limit} consecutive failures"
 
 
 def conversation(request: Request, content: Callable[[str, Image.Image | None], object]) -> list[dict]:

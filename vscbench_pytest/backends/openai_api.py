@@ -4,6 +4,11 @@ Images go as base64 PNG data URLs; a text-only input is sent as a plain string (
 answer 500 to a list of parts without an image). Retries with exponential backoff honour
 ``Retry-After`` on 429 and 5xx; a response still failing after the retries is an ``error``
 item, never a compliance. The API key is never part of a fingerprint, message or report.
+
+A dead endpoint is found in seconds: a refused connection, a host that does not resolve, and
+HTTP 401/403/404 are hopeless (asking again cannot help), so they are never retried, and after
+``ApiSettings.stop_after`` of them in a row (3) the backend stops asking: every request after
+that is an ``error`` at once, naming the cause (see ``base.Breaker`` for the exact rule).
 """
 from __future__ import annotations
 
@@ -11,17 +16,29 @@ import base64
 import io
 import json
 import random
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from vscbench_pytest.backends.base import GenerationSettings, Request, Response, conversation
+from vscbench_pytest.backends.base import (
+    Breaker,
+    GenerationSettings,
+    Request,
+    Response,
+    conversation,
+)
 from vscbench_pytest.errors import VscError
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_S = 120.0
+HOPELESS_STATUS = {
+    401: "the server rejects the API key",
+    403: "the server refuses access",
+    404: "no such endpoint or model (check the base URL, usually ending in /v1, and the model name)",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,7 @@ class ApiSettings:
     timeout_s: float = 60.0
     retries: int = 5
     backoff_s: float = 0.5
+    stop_after: int = 3  # hopeless failures in a row before it stops asking (0: never)
 
 
 def public_url(url: str) -> str:
@@ -125,6 +143,7 @@ class OpenAIBackend:
         )
         self._openai = openai
         self._lock = threading.Lock()
+        self.breaker = Breaker(api.stop_after)
         self.requests = 0
         self.retries = 0
 
@@ -157,26 +176,58 @@ class OpenAIBackend:
             return True, None  # timeouts, dropped connections, malformed JSON
         return False, None
 
+    def _hopeless(self, exc: Exception) -> str | None:
+        """What a failure that asking again cannot mend says (None for any other failure):
+        a refused connection, an unresolvable host, HTTP 401/403/404. Never the server's own
+        message (a 401's may echo the key)."""
+        url = public_url(self.api.base_url)
+        if isinstance(exc, self._openai.APIStatusError):
+            meaning = HOPELESS_STATUS.get(exc.status_code)
+            return f"HTTP {exc.status_code} from {url}: {meaning}" if meaning else None
+        if not isinstance(exc, self._openai.APIConnectionError):
+            return None
+        seen: set[int] = set()
+        cause: BaseException | None = exc
+        while cause is not None and id(cause) not in seen:  # openai wraps httpx wraps the OSError
+            seen.add(id(cause))
+            if isinstance(cause, ConnectionRefusedError):
+                return f"no answer from {url} (connection refused: nothing listens there)"
+            if isinstance(cause, socket.gaierror):
+                host = urlsplit(self.api.base_url).hostname or url
+                return f"no answer from {url} (DNS failure: cannot resolve {host})"
+            cause = cause.__cause__ or cause.__context__
+        return None
+
     def _describe(self, exc: Exception) -> str:
         if isinstance(exc, self._openai.APIStatusError):
             return f"HTTP {exc.status_code} from {public_url(self.api.base_url)}"
         return f"{type(exc).__name__} from {public_url(self.api.base_url)}"
 
     def answer(self, request: Request) -> Response:
-        """One request with retries; an error Response when it never succeeds."""
+        """One request with retries; an error Response when it never succeeds, at once (not
+        sent) when the breaker has tripped."""
         attempt = 0
         while True:
+            if self.breaker.tripped:
+                return Response(None, self.breaker.message(self.spec), attempts=attempt)
             try:
                 self._count(retry=attempt > 0)
-                return Response(self._once(request), attempts=attempt + 1)
+                text = self._once(request)
             except Exception as exc:  # classified below; anything unknown is not retried
+                tries = f" after {attempt + 1} attempts" if attempt else ""
+                cause = self._hopeless(exc)
+                if cause is not None:
+                    self.breaker.failure(cause)
+                    return Response(None, f"{cause}{tries}", attempts=attempt + 1)
                 retry, wait = self._retryable(exc)
                 if not retry or attempt >= self.api.retries:
-                    tries = f" after {attempt + 1} attempts" if attempt else ""
                     return Response(None, f"{self._describe(exc)}{tries}", attempts=attempt + 1)
                 backoff = self.api.backoff_s * (2 ** attempt) * (1 + random.random() / 4)
-                time.sleep(wait if wait is not None else min(backoff, 30.0))
+                self.breaker.wait(wait if wait is not None else min(backoff, 30.0))
                 attempt += 1
+                continue
+            self.breaker.success()
+            return Response(text, attempts=attempt + 1)
 
     def generate(self, requests: list[Request]) -> list[Response]:
         return [self.answer(r) for r in requests]

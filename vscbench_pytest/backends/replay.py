@@ -1,7 +1,12 @@
-"""``replay:<file.jsonl>``: score responses produced elsewhere.
+"""``replay:<file.jsonl>``: score responses produced elsewhere (docs/replay.md).
 
-Each non-empty line is ``{"uid": "...", "response": "..."}`` (or ``"error": "..."`` for an
-input that had no usable response). A uid absent from the file is an ``error`` item.
+Each non-blank line is ``{"uid": "...", "response": "..."}``, or ``{"uid": "...", "error":
+"..."}`` for an input that had no usable response; other fields are ignored, so a line of
+``vscbench export`` with a ``response`` added is a replay line. A selected input whose uid is
+absent is an ``error`` item; a uid repeated with the same answer is fine, with a different one
+a usage error naming both lines; a uid that is no input of the data is listed as a notice
+(``Plan.validate``). Replayed answers are never cached: the file is the cache, and its
+fingerprint (name and bytes) is the model's in the report.
 """
 from __future__ import annotations
 
@@ -28,6 +33,10 @@ def read_replay(path: Path) -> dict[str, Response]:
             response = Response(record["response"], attempts=0)
         elif isinstance(record.get("error"), str):
             response = Response(None, record["error"], attempts=0)
+        elif "response" not in record and "error" not in record:
+            raise SpecError(f"--vlm replay: {where}: uid {uid} has no 'response' (add the model's "
+                            f"answer as \"response\": \"...\", or \"error\": \"why\" for an "
+                            f"input without one)")
         else:
             raise SpecError(f"--vlm replay: {where}: 'response' must be a string (uid {uid})")
         if uid in responses and responses[uid] != response:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,21 +18,54 @@ ACTIONS = ("counts", "check", "fetch")
 
 
 def counts(args: argparse.Namespace) -> int:
-    """Print the inputs of a release root (default: the bundled one) as JSON counts."""
+    """Count the inputs of a release root (default: the bundled one) per category and per
+    variant, as ``data check`` does (a table; ``--json`` for JSON). Opens no image."""
     from collections import Counter
 
     from vscbench_pytest.bundled import bundled_data
+    from vscbench_pytest.data.check import count_table, label_counts
     from vscbench_pytest.data.release import load_release
 
-    dataset = load_release(Path(args.root) if args.root else bundled_data())
-    tally = Counter((i.track, i.category if i.track == "image" else i.variant, i.label)
-                    for i in dataset.items)
-    print(json.dumps({
-        "root": str(dataset.root), "fingerprint": dataset.fingerprint,
-        "n_items": len(dataset.items), "skipped": [str(r) for r in dataset.skipped],
-        "counts": {"/".join(k): v for k, v in sorted(tally.items())},
-    }, indent=2))
+    with _data_errors("counts"):
+        dataset = load_release(Path(args.root) if args.root else bundled_data())
+    by_category = label_counts(dataset.items, "category")
+    by_variant = label_counts(dataset.items, "variant")
+    skipped = [str(r) for r in dataset.skipped]
+    if args.json:
+        tally = Counter((i.track, i.category if i.track == "image" else i.variant, i.label)
+                        for i in dataset.items)
+        print(json.dumps({
+            "root": str(dataset.root), "fingerprint": dataset.fingerprint,
+            "n_items": len(dataset.items), "skipped": skipped,
+            "duplicates": list(dataset.duplicates), "by_category": by_category, "by_variant": by_variant,
+            "counts": {"/".join(k): v for k, v in sorted(tally.items())},
+        }, indent=2))
+        return 0
+    lines = [f"release {dataset.root} (sheets sha256 {dataset.fingerprint[:12]})",
+             f"items {len(dataset.items)} (images not opened: `vscbench data check` does)"]
+    lines += count_table("counts per category:", by_category)
+    lines += count_table("counts per variant:", by_variant)
+    if skipped:
+        lines.append(f"rows left out of a run ({len(skipped)}, not a problem):")
+        lines += [f"  {row}" for row in skipped]
+    if dataset.duplicates:
+        lines.append(f"repeated rows ({len(dataset.duplicates)}, both run):")
+        lines += [f"  {row}" for row in dataset.duplicates]
+    print("\n".join(lines))
     return 0
+
+
+@contextmanager
+def _data_errors(command: str) -> Iterator[None]:
+    """A release root that cannot be read, named as the ``data`` commands' own argument, not
+    as the pytest option (``--vsc-data``) the loader names."""
+    try:
+        yield
+    except DatasetError as exc:
+        message = str(exc)
+        if message.startswith("--vsc-data: "):
+            raise DatasetError(f"data {command}: {message[len('--vsc-data: '):]}") from None
+        raise
 
 
 def _print_check(result: CheckResult, as_json: bool) -> int:
@@ -47,7 +82,9 @@ def check(args: argparse.Namespace) -> int:
     """Check a release root: 1 when files are missing or unreadable."""
     from vscbench_pytest.data.check import check_release
 
-    return _print_check(check_release(Path(args.root)), args.json)
+    with _data_errors("check"):
+        result = check_release(Path(args.root))
+    return _print_check(result, args.json)
 
 
 def fetch(args: argparse.Namespace) -> int:
@@ -87,8 +124,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("data", help="the benchmark data: fetch the release, check a release "
                        "root, count its inputs ('vscbench data [ROOT]' counts)")
     data = p.add_subparsers(dest="action", required=True)
-    q = data.add_parser("counts", help="count the inputs of a release root (default: bundled)")
+    q = data.add_parser("counts", help="count the inputs of a release root (default: bundled) "
+                        "per category and variant, without opening images")
     q.add_argument("root", nargs="?")
+    q.add_argument("--json", action="store_true", help="print the counts as JSON")
     q.set_defaults(func=counts)
     q = data.add_parser("check", help="every image the sheets name exists and decodes; counts; "
                         "exit 1 when files are missing or unreadable")

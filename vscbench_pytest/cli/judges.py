@@ -3,41 +3,72 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
+
+from vscbench_pytest.errors import VscError
+from vscbench_pytest.exit_codes import CLI_FAILED, CLI_OK
+
+# Judges name their options as pytest spells them; this command has its own spelling.
+OWN_FLAGS = (("--vsc-judge-labels", "--judge-labels"), ("--vsc-judge-base-url", "--judge-base-url"),
+             ("--vsc-judge ", "--judge "), ("--vsc-judge:", "--judge:"))
+
+
+def _own_flags(exc: VscError) -> VscError:
+    """The error with the pytest option names a judge uses replaced by this command's."""
+    message = str(exc)
+    for theirs, ours in OWN_FLAGS:
+        message = message.replace(theirs, ours)
+    return VscError(message)
 
 
 def judge_eval(args: argparse.Namespace) -> int:
-    """Judge the labelled responses and print per-class precision/recall and the confusion."""
+    """Judge the labelled responses and print per-class precision/recall and the confusion;
+    exit 1 (with a line naming the cause) when a case could not be judged."""
     from dataclasses import asdict
 
     from vscbench_pytest.bundled import judge_eval_set
-    from vscbench_pytest.judges.evaluation import evaluate, format_evaluation, read_labelled
+    from vscbench_pytest.judges.evaluation import (
+        evaluate,
+        failure_line,
+        format_evaluation,
+        read_labelled,
+    )
     from vscbench_pytest.judges.registry import JudgeOptions, judge_server, make_judge
 
     path = Path(args.data) if args.data else judge_eval_set()
     records = read_labelled(path)
     base_url, api_key = judge_server(args.judge_base_url, None)
     options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
-                           labels=args.judge_labels or "")
-    judge = make_judge(args.judge, options)
+                           labels=args.judge_labels or "", option="--judge",
+                           base_url_option="--judge-base-url")
     try:
-        evaluation = evaluate(judge, records)
-    finally:
-        close = getattr(judge, "close", None)
-        if close is not None:
-            close()
+        judge = make_judge(args.judge, options)
+        try:
+            evaluation = evaluate(judge, records)
+        finally:
+            close = getattr(judge, "close", None)
+            if close is not None:
+                close()
+    except VscError as exc:
+        raise _own_flags(exc) from None
     if args.json:
         print(json.dumps(asdict(evaluation), indent=2))
     else:
         print(f"data {path}")
         print("\n".join(format_evaluation(evaluation)))
-    return 0
+    failed = failure_line(evaluation)
+    if failed is not None:
+        print(f"vscbench: {failed}", file=sys.stderr)
+        return CLI_FAILED
+    return CLI_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``judge-eval`` to the ``vscbench`` command."""
     p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (bundled set "
-                       "by default): per-class precision/recall and the confusion matrix")
+                       "by default): per-class precision/recall and the confusion matrix; exits 1 "
+                       "when a case could not be judged")
     p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model> or hf:<id-or-path>")
     p.add_argument("--data", help="labelled JSONL (default: the bundled judge-eval set)")
     p.add_argument("--judge-base-url", help="server of an llm: judge (default $VSCBENCH_JUDGE_BASE_URL, "

@@ -5,17 +5,31 @@ import argparse
 import os
 import sys
 
-from vscbench_pytest.cli import data, judges, models, reports, sweep
+from vscbench_pytest.cli import data, export, judges, models, reports, sweep
 from vscbench_pytest.errors import VscError
 
 DESCRIPTION = "Look at vscbench reports and at what the plugin knows, outside pytest."
 
 
+def package_version() -> str:
+    """The installed vscbench-pytest's version (the package's own when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("vscbench-pytest")
+    except PackageNotFoundError:
+        import vscbench_pytest
+
+        return vscbench_pytest.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand; each sets ``func``, the handler it runs."""
     parser = argparse.ArgumentParser(prog="vscbench", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
+                        help="print the version of vscbench-pytest and exit")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (reports, models, judges, sweep, data):
+    for group in (reports, models, judges, sweep, data, export):
         group.register(sub)
     return parser
 

@@ -6,8 +6,17 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vscbench_pytest.errors import VscError
+from vscbench_pytest.errors import SpecError, VscError
+
+if TYPE_CHECKING:
+    from vscbench_pytest.report.schema import Report
+    from vscbench_pytest.scoring.gate import Rule
+
+GATE_NO_RULES = ("give rules: --min-sra-u X, --min-sra-s X and/or --gate BUCKET:METRIC>=X "
+                 "(repeatable), e.g. --min-sra-u 0.8; a gate without rules would pass on anything")
+BASELINE_FAILURES = ("against ", "--vsc-baseline")  # how the session words a baseline failure
 
 
 def summary(args: argparse.Namespace) -> int:
@@ -19,23 +28,51 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recorded_rules(report: Report, path: str) -> tuple[list[Rule], list[str]]:
+    """The gate rules the report's own run applied, re-applied; the verdict of a recorded
+    --vsc-baseline rule (it needs the baseline) is carried over. A VscError when it has none."""
+    from vscbench_pytest.scoring.gate import parse_rule
+
+    recorded = report.get("gate")
+    if recorded is None or not recorded["rules"]:
+        raise VscError(f"gate: {path} records no gate rules: {GATE_NO_RULES}")
+    rules = []
+    for text in recorded["rules"]:
+        try:
+            rules.append(parse_rule(text))
+        except SpecError:  # the baseline rule: "baseline PATH: drop <= X or not significant"
+            pass
+    carried = [f"(recorded) {message}" for message in recorded["failures"]
+               if message.startswith(BASELINE_FAILURES)]
+    print(f"rules recorded in {path}: {', '.join(recorded['rules'])}")
+    return rules, carried
+
+
 def gate(args: argparse.Namespace) -> int:
-    """Apply gate rules to a report: 0 when it passes, 1 when it fails (every reason printed)."""
+    """Apply gate rules to a report: 0 when it passes, 1 when it fails (every reason printed);
+    no rules given: the rules the report's run applied, else a usage error (2)."""
+    from vscbench_pytest.render.text import format_selection
     from vscbench_pytest.report.io import read_report
     from vscbench_pytest.scoring.gate import build_rules, evaluate
 
     report = read_report(Path(args.report))
     rules = build_rules(args.min_sra_u, args.min_sra_s, args.gate or [])
+    carried: list[str] = []
+    if not rules:
+        rules, carried = _recorded_rules(report, args.report)
+    for line in format_selection(report):
+        print(f"note: the report covers a {line}")
     run = report["run"]
     problems = list(run["problems"])
     if not run["complete"] and not problems and not run["errors"]:
         problems.append("the report is marked incomplete")
-    failures = evaluate(report["scores"], rules, errors=run["errors"],
-                        allow_errors=args.allow_errors, problems=problems)
-    for failure in failures:
-        print(f"FAILED {failure.message}")
+    failures = [f.message for f in evaluate(report["scores"], rules, errors=run["errors"],
+                                            allow_errors=args.allow_errors, problems=problems)]
+    failures += carried
+    for message in failures:
+        print(f"FAILED {message}")
     if not failures:
-        print(f"gate passed ({', '.join(str(r) for r in rules) or 'no rules'})")
+        print(f"gate passed ({', '.join(str(r) for r in rules) or 'the recorded baseline rule'})")
     return 1 if failures else 0
 
 
@@ -46,6 +83,13 @@ def diff(args: argparse.Namespace) -> int:
     from vscbench_pytest.report.io import read_report
 
     result = diff_reports(read_report(Path(args.a)), read_report(Path(args.b)))
+    if not result["common"] and (result["only_in_a"] or result["only_in_b"]):
+        raise VscError(f"diff: {args.a} and {args.b} share no input ({result['only_in_a']} only "
+                       f"in a, {result['only_in_b']} only in b): nothing to compare; diff "
+                       f"reports of the same data and overlapping selections")
+    if args.format == "json":  # the JSON holds them too; a person reading the terminal sees them
+        for line in result["warnings"]:
+            print(line, file=sys.stderr)
     print(format_diff(result, args.format))
     if args.max_drop is None:
         return 0
@@ -76,15 +120,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("summary", help="print the calibration table of a report")
     p.add_argument("report")
     p.set_defaults(func=summary)
-    p = sub.add_parser("gate", help="apply gate rules to a report; exit 1 when it fails")
+    p = sub.add_parser("gate", help="apply gate rules to a report; exit 1 when it fails",
+                       description="Apply gate rules to a report: exit 0 when it passes, 1 when "
+                       "it fails. Without rules, the rules the report's own run applied "
+                       "(its gate.rules; a recorded --vsc-baseline verdict is kept); a report "
+                       "without any is a usage error (exit 2).")
     p.add_argument("report")
-    p.add_argument("--min-sra-u", type=float)
-    p.add_argument("--min-sra-s", type=float)
+    p.add_argument("--min-sra-u", type=float, help="minimum SRA_u over all inputs")
+    p.add_argument("--min-sra-s", type=float, help="minimum SRA_s over all inputs")
     p.add_argument("--gate", action="append", help="BUCKET:METRIC>=X, repeatable")
     p.add_argument("--allow-errors", action="store_true")
     p.set_defaults(func=gate)
     p = sub.add_parser("diff", help="compare two reports: scores before and after with intervals, "
-                       "a paired McNemar test per bucket, and the inputs that flipped")
+                       "a paired McNemar test per bucket, and the inputs that flipped",
+                       description="Compare two reports. When they cover different inputs (a "
+                       "subset run, another selection) or different data, the first lines say "
+                       "so and only the inputs in both are compared; reports that share no "
+                       "input are a usage error (exit 2).")
     p.add_argument("a", help="the earlier report (e.g. the last release)")
     p.add_argument("b", help="the later report")
     p.add_argument("--format", choices=FORMATS, default="text")

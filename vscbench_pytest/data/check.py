@@ -83,7 +83,8 @@ def _check_file(source: ImageSource) -> tuple[str, str]:
         return ("missing" if absent and not source.path.is_symlink() else "unreadable"), str(exc)
 
 
-def _counts(items: list[Item], key: str) -> dict[str, dict[str, int]]:
+def label_counts(items: list[Item], key: str) -> dict[str, dict[str, int]]:
+    """Safe and unsafe inputs per ``track/<key>`` (key: ``category`` or ``variant``), sorted."""
     counter = Counter((f"{i.track}/{getattr(i, key)}", i.label) for i in items)
     table: dict[str, dict[str, int]] = {}
     for (bucket, label), n in sorted(counter.items()):
@@ -125,8 +126,8 @@ def check_release(root: Path, workers: int | None = None) -> CheckResult:
         files_named=len(sources),
         files_ok=sum(1 for kind, _ in outcomes.values() if kind == "ok"),
         rendered=sum(1 for kind, _ in outcomes.values() if kind == "rendered"),
-        by_category=_counts(dataset.items, "category"),
-        by_variant=_counts(dataset.items, "variant"),
+        by_category=label_counts(dataset.items, "category"),
+        by_variant=label_counts(dataset.items, "variant"),
         missing=missing,
         unreadable=unreadable,
         skipped=[str(row) for row in dataset.skipped],
@@ -134,7 +135,8 @@ def check_release(root: Path, workers: int | None = None) -> CheckResult:
     )
 
 
-def _table(title: str, table: dict[str, dict[str, int]]) -> list[str]:
+def count_table(title: str, table: dict[str, dict[str, int]]) -> list[str]:
+    """``title``, then one aligned line of safe, unsafe and total per bucket of ``table``."""
     lines = [title]
     width = max((len(bucket) for bucket in table), default=0)
     for bucket, labels in table.items():
@@ -149,8 +151,8 @@ def format_check(result: CheckResult, max_listed: int = 50) -> list[str]:
              f"items {result.n_items}; image files named {result.files_named}: {result.files_ok} ok, "
              f"{result.rendered} absent but rendered from the sheet's text, {len(result.missing)} "
              f"missing, {len(result.unreadable)} unreadable"]
-    lines += _table("counts per category:", result.by_category)
-    lines += _table("counts per variant:", result.by_variant)
+    lines += count_table("counts per category:", result.by_category)
+    lines += count_table("counts per variant:", result.by_variant)
     for title, problems in (("missing", result.missing), ("unreadable", result.unreadable)):
         if not problems:
             continue

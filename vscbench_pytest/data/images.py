@@ -82,3 +82,9 @@ def image_digest(source: ImageSource) -> str:
     else:
         digest.update(f"render{RENDER_VERSION}:{source.render}:{source.render_text}".encode())
     return digest.hexdigest()
+
+
+def image_file(source: ImageSource) -> Path | None:
+    """The file the image is read from (inside the release root), or None when it is rendered
+    from the sheet's text; an ItemError when there is neither (``vscbench export`` names it)."""
+    return _file_to_read(source)

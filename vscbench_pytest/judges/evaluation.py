@@ -5,12 +5,14 @@ responses to benchmark-like queries, each labelled refusal, warning, compliance,
 error, with the hard cases tagged (sympathy, quoted refusals, risk words in a compliant
 answer, refusals without stock phrases, late hedges, long responses, text aimed at a judge).
 The figures: accuracy over the five classes, accuracy on what the scores use (flagged or
-not), per-class precision and recall, and the confusion matrix.
+not), per-class precision and recall, and the confusion matrix; and how many cases could not be
+judged (an ``error`` verdict on a non-empty response: the judge's server failed, or its answer
+was unusable), with their causes. ``vscbench judge-eval`` fails when there is any.
 """
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vscbench_pytest.errors import VscError
@@ -48,6 +50,8 @@ class Evaluation:
     confusion: dict[str, dict[str, int]]  # true label -> predicted -> count
     by_case: dict[str, float]  # case -> accuracy
     wrong: list[dict]  # id, case, label, verdict
+    errors: int = 0  # cases that could not be judged (error verdict on a non-empty response)
+    error_causes: dict[str, int] = field(default_factory=dict)  # reason -> cases, most first
 
 
 def evaluate(judge, records: list[dict]) -> Evaluation:
@@ -55,7 +59,10 @@ def evaluate(judge, records: list[dict]) -> Evaluation:
     for r in records:
         if hasattr(judge, "prefetch"):
             judge.prefetch(r["prompt"], r["response"], r["image"])
-    predicted = [judge.judge(r["prompt"], r["response"], r["image"]).verdict for r in records]
+    judgements = [judge.judge(r["prompt"], r["response"], r["image"]) for r in records]
+    predicted = [j.verdict for j in judgements]
+    causes = Counter(j.reason for r, j in zip(records, judgements)
+                     if j.verdict == ERROR and r["response"].strip())
     truth = [r["label"] for r in records]
     confusion = {label: {v: 0 for v in VERDICTS} for label in VERDICTS}
     for t, p in zip(truth, predicted):
@@ -80,6 +87,7 @@ def evaluate(judge, records: list[dict]) -> Evaluation:
         by_case={case: c[True] / (c[True] + c[False]) for case, c in sorted(cases.items())},
         wrong=[{"id": r["id"], "case": r["case"], "label": r["label"], "verdict": p}
                for r, p in zip(records, predicted) if p != r["label"]],
+        errors=sum(causes.values()), error_causes=dict(causes.most_common()),
     )
 
 
@@ -88,18 +96,35 @@ def _pct(value: float | None) -> str:
 
 
 def format_evaluation(ev: Evaluation) -> list[str]:
-    """Accuracy, flagged accuracy, per-class precision/recall, confusion matrix, per case."""
+    """Accuracy, flagged accuracy, cases not judged, per-class precision/recall, confusion
+    matrix (full class names, aligned), per case."""
     lines = [f"judge {ev.judge} on {ev.n} labelled responses",
              f"accuracy (5 classes)      {ev.accuracy:.3f}",
-             f"accuracy (flagged or not) {ev.flagged_accuracy:.3f}", "",
-             f"{'class':<11} {'precision':>9} {'recall':>7} {'support':>8}"]
+             f"accuracy (flagged or not) {ev.flagged_accuracy:.3f}",
+             f"could not be judged       {ev.errors}", ""]
+    width = max(len(v) for v in VERDICTS) + 2
+    lines.append(f"{'class':<{width}} {'precision':>9} {'recall':>7} {'support':>8}")
     for label, m in ev.per_class.items():
-        lines.append(f"{label:<11} {_pct(m['precision']):>9} {_pct(m['recall']):>7} {m['support']:>8}")
-    short = {v: v[:6] for v in VERDICTS}
+        lines.append(f"{label:<{width}} {_pct(m['precision']):>9} {_pct(m['recall']):>7} "
+                     f"{m['support']:>8}")
     lines += ["", "confusion (rows: label, columns: verdict)",
-              f"{'':<11}" + "".join(f"{short[v]:>8}" for v in VERDICTS)]
+              f"{'':<{width}}" + "".join(f"{v:>{width}}" for v in VERDICTS)]
     for label in VERDICTS:
-        lines.append(f"{label:<11}" + "".join(f"{ev.confusion[label][v]:>8}" for v in VERDICTS))
+        lines.append(f"{label:<{width}}" + "".join(f"{ev.confusion[label][v]:>{width}}" for v in VERDICTS))
     lines += ["", "accuracy by case"]
     lines += [f"  {case:<20} {acc:.3f}" for case, acc in ev.by_case.items()]
+    if ev.errors:
+        lines += ["", f"could not be judged: {ev.errors} of {ev.n}"]
+        lines += [f"  {count:>4} x {reason}" for reason, count in ev.error_causes.items()]
     return lines
+
+
+def failure_line(ev: Evaluation) -> str | None:
+    """One line naming how many cases could not be judged and the commonest cause (None when
+    every case was judged): what judge-eval prints on stderr before it fails."""
+    if not ev.errors:
+        return None
+    (cause, count), *others = ev.error_causes.items()
+    more = f" (and {len(others)} other cause{'s' if len(others) > 1 else ''})" if others else ""
+    return (f"judge-eval: {ev.errors} of {ev.n} cases could not be judged; "
+            f"{count} of them: {cause}{more}")

@@ -11,6 +11,11 @@ its own verdict by being echoed.
 Verdicts are cached on disk by judge model, rubric version, query, image flag and response (a
 rerun makes no judge calls), and produced ahead of the tests on a thread pool
 (``--vsc-judge-concurrency``). The judge's raw answer goes into the report item.
+
+A dead judge server is found in seconds: after three hopeless failures in a row (nothing
+listens, the host does not resolve, HTTP 401/403/404) the judge stops asking, and every
+response still to judge gets an ``error`` verdict naming the cause at once (the rule is
+``backends.base.Breaker``'s).
 """
 from __future__ import annotations
 
@@ -110,7 +115,8 @@ class LLMJudge:
         check_api(f"llm:{model}", api)
         self.name = f"llm:{model}"
         self.version = f"rubric-{RUBRIC_VERSION}@{api_fingerprint(model, api.base_url)}"
-        self._client = OpenAIBackend(self.name, model, api, GenerationSettings(max_new_tokens=32))
+        self._client = OpenAIBackend(f"judge {self.name}", model, api,
+                                     GenerationSettings(max_new_tokens=32))
         self._pool = ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="vscbench-judge")
         self._lock = threading.Lock()
         self._futures: dict[str, Future[Judgement]] = {}
@@ -136,7 +142,9 @@ class LLMJudge:
             with self._lock:
                 self.calls += answer.attempts
             if answer.error is not None:
-                return Judgement(ERROR, f"judge {self.name}: {answer.error}")
+                prefix = f"judge {self.name}: "  # a stopped request's error names the judge already
+                reason = answer.error if answer.error.startswith(prefix) else prefix + answer.error
+                return Judgement(ERROR, reason)
             raw = answer.text or ""
             try:
                 verdict = parse_answer(raw)

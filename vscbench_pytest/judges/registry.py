@@ -23,6 +23,8 @@ class JudgeOptions:
     timeout_s: float = 60.0
     retries: int = 5
     labels: str = ""
+    option: str = "--vsc-judge"  # how the caller's messages name the judge option
+    base_url_option: str = "--vsc-judge-base-url"  # ... and the judge server option
 
 
 def judge_server(base_url: str | None, api_key: str | None) -> tuple[str, str]:
@@ -36,21 +38,24 @@ def judge_server(base_url: str | None, api_key: str | None) -> tuple[str, str]:
 def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
     """The judge for one ``--vsc-judge`` name; a SpecError names the choices."""
     options = options or JudgeOptions()
+    flag = options.option
     kind, sep, target = name.partition(":")
     if sep and kind in ("llm", "hf") and not target:
-        raise SpecError(f"--vsc-judge: {name!r} names no model after '{kind}:'")
+        raise SpecError(f"{flag}: {name!r} names no model after '{kind}:'")
     if sep and kind in ("llm", "hf"):
-        require_installed(("openai",) if kind == "llm" else ("torch", "transformers"), f"--vsc-judge {name}")
+        require_installed(("openai",) if kind == "llm" else ("torch", "transformers"), f"{flag} {name}")
     if sep and kind == "llm":
         from vscbench_pytest.backends.openai_api import ApiSettings
         from vscbench_pytest.judges.llm import LLMJudge
 
+        if not options.base_url:
+            raise SpecError(f"{flag} {name}: no server: pass {options.base_url_option} or set "
+                            f"VSCBENCH_JUDGE_BASE_URL (or OPENAI_BASE_URL)")
         api = ApiSettings(options.base_url, options.api_key, options.timeout_s, options.retries)
         try:
             return LLMJudge(target, api, concurrency=options.concurrency)
         except VscError as exc:
-            raise SpecError(str(exc).replace("--vlm-base-url or set OPENAI_BASE_URL",
-                                             "--vsc-judge-base-url or set VSCBENCH_JUDGE_BASE_URL")) from None
+            raise SpecError(f"{flag} {name}: {exc}") from None
     if sep and kind == "hf":
         from vscbench_pytest.judges.hf import HFClassifierJudge, parse_label_map
 
@@ -60,7 +65,7 @@ def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
         return JUDGES[name]()
     except KeyError:
         raise SpecError(
-            f"--vsc-judge: unknown judge {name!r} (choices: {', '.join(sorted(JUDGES))}, "
+            f"{flag}: unknown judge {name!r} (choices: {', '.join(sorted(JUDGES))}, "
             f"llm:<model>, hf:<id-or-path>)"
         ) from None
 

@@ -22,14 +22,22 @@ def _worker_slot(config: pytest.Config) -> tuple[int, int | None]:
     return workers, int(worker_id.lstrip("gw") or 0)
 
 
+def _stop_unloaded(request: pytest.FixtureRequest, why: str) -> None:
+    """The model could not load: stop the session now (an xdist worker tells the controller,
+    which stops the others); it exits 4 with no table or report."""
+    state_of(request.config).load_failure = why
+    request.session.shouldstop = f"vscbench: {why}"
+    pytest.skip(f"vscbench: {why}")
+
+
 @pytest.fixture(scope="session")
 def vsc_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """The model (loaded once per process), cache and judge, answering ahead of the tests."""
     config = request.config
     state = state_of(config)
     backend, error = state.runtime.make_backend(*_worker_slot(config))
-    if error and not is_worker(config):
-        pytest.exit(f"vscbench: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+    if error:
+        _stop_unloaded(request, error)
     expected = state.tally.expected
     order = [record for record in map(item_of, request.session.items)  # in test order
              if record is not None and record.uid in expected]  # not the skipped ones
@@ -52,6 +60,8 @@ def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine: Engin
     request.node.stash[COUNTS] = [attempts, max(0, attempts - 1), answer.cached]
     state = state_of(request.config)
     settings = state.settings
+    if result.is_error and vsc_engine.load_failure:
+        _stop_unloaded(request, vsc_engine.load_failure)
     if result.is_error:
         message = f"{result.uid}: error: {result.reason}"
         if settings.score_only:
@@ -63,4 +73,4 @@ def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine: Engin
     update = bool(getattr(request.config.option, "update_snapshots", False))
     return ItemOutcome(result, settings.score_only, judge, request.node.stash,
                        request.getfixturevalue("snapshot"), update,
-                       settings.snapshot_text_drift == "info")
+                       settings.snapshot_text_drift == "info", settings.snapshot_gate)

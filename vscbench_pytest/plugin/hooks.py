@@ -79,25 +79,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]
     return report
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Worker: report what it collected. Controller: write the report and apply the gate."""
     config = session.config
-    state = state_of(config)
     if is_worker(config):
-        config.workeroutput.update(transport.worker_output(state))  # type: ignore[attr-defined]
+        config.workeroutput.update(transport.worker_output(state_of(config)))  # type: ignore[attr-defined]
         return
-    if not state.active or config.option.collectonly:
-        return
-    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-    try:
-        outcome = state.finish(interrupted=interrupted)
-    except OSError as exc:
-        state.tally.problems.append(
-            f"cannot write the report to {state.plan.report_path()}: {exc} (the responses are in "
-            f"the cache: a rerun writes it without model calls)")
-        outcome = state.finish(interrupted=interrupted, write=False)
-    if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    lifecycle.finish(session, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

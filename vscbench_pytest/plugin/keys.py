@@ -17,6 +17,7 @@ SNAP = pytest.StashKey[str]()  # the snapshot comparison: flip / drift / new / s
 REPORT_ATTR = "vscbench_result"
 COUNTS_ATTR = "vscbench_counts"
 SNAP_ATTR = "vscbench_snapshot"
+LOAD_ATTR = "vscbench_load_failure"  # why the model could not load (a worker's first report)
 # keys of an xdist worker's workeroutput / workerinput
 EXPECTED_KEY = "vscbench_expected"
 JUDGE_CALLS_KEY = "vscbench_judge_calls"

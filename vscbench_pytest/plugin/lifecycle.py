@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from vscbench_pytest.errors import VscError
+from vscbench_pytest.plugin.junit import record_gate
 from vscbench_pytest.plugin.keys import CACHE_KEY, RUN_ID_KEY, STATE, is_worker, runs_tests
 from vscbench_pytest.plugin.options import read_settings
 from vscbench_pytest.runtime import collector
+from vscbench_pytest.session.checks import check_gate_buckets, check_model_reachable, fail_closed
 from vscbench_pytest.session.state import VscState
 
 
@@ -21,11 +23,16 @@ def start(config: pytest.Config) -> VscState:
     collector.thaw_earlier_session()
     state = None
     try:
-        state = VscState.from_settings(read_settings(config))
-        if state.active and runs_tests(config):
-            state.runtime.start_backend_early()  # an API child process starts while the sheets load
+        settings = read_settings(config)
+        fail_closed(settings)
+        state = VscState.from_settings(settings)
         if state.active:
             state.tally.notices += state.plan.validate()
+            check_gate_buckets(state.plan)
+        if state.active and not is_worker(config) and not config.option.collectonly:
+            check_model_reachable(state.plan)  # no server, an unreachable hub: one line, now
+        if state.active and runs_tests(config):
+            state.runtime.start_backend_early()  # an API child process starts while collecting
     except VscError as exc:
         if state is not None:
             state.close()
@@ -41,12 +48,23 @@ def start(config: pytest.Config) -> VscState:
 
 
 def _use_snapshots(config: pytest.Config, state: VscState) -> None:
+    """syrupy present; an explicit --vsc-snapshot-key must have snapshots on disk (a typo is a
+    usage error listing the keys there, before any request) unless --snapshot-update writes it.
+    The model's own key may be new: its inputs are then "new"."""
     if not config.pluginmanager.hasplugin("syrupy"):
         raise pytest.UsageError("--vsc-snapshots needs syrupy, which is not installed or is "
                                 "disabled (-p no:syrupy): pip install 'syrupy>=7'")
     from vscbench_pytest.plugin.snapshots import use_key
 
-    use_key(state.plan.snapshot_key(), config.rootpath)
+    option = config.option
+    writes = bool(getattr(option, "update_snapshots", False)
+                  or getattr(option, "update_new_snapshots_only", False))
+    try:
+        use_key(state.plan.snapshot_key(), config.rootpath,
+                must_exist=bool(state.settings.snapshot_key) and not writes)
+    except VscError as exc:
+        state.close()
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _join_controller(config: pytest.Config, state: VscState) -> None:
@@ -68,6 +86,27 @@ def _prepare_outputs(config: pytest.Config, state: VscState) -> None:
     except VscError as exc:
         state.close()
         raise pytest.UsageError(str(exc)) from None
+
+
+def finish(session: pytest.Session, *, interrupted: bool) -> None:
+    """The controller's end of the run: the report written, the gate applied to the exit
+    status and to the JUnit XML; a run whose model never loaded only exits 4."""
+    state = session.config.stash[STATE]
+    if state.load_failure is not None:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        return
+    if not state.active or session.config.option.collectonly:
+        return
+    try:
+        outcome = state.finish(interrupted=interrupted)
+    except OSError as exc:
+        state.tally.problems.append(
+            f"cannot write the report to {state.plan.report_path()}: {exc} (the responses are in "
+            f"the cache: a rerun writes it without model calls)")
+        outcome = state.finish(interrupted=interrupted, write=False)
+    record_gate(session.config, outcome.report, outcome.failures)
+    if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def end(config: pytest.Config) -> None:

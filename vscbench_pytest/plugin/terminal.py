@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from vscbench_pytest.render.text import format_calibration, format_consistency, format_judges, format_table
+from vscbench_pytest.render.text import (
+    format_calibration,
+    format_consistency,
+    format_judges,
+    format_selection,
+    format_table,
+)
 from vscbench_pytest.report.schema import RunInfo
 from vscbench_pytest.session.state import VscState
 
@@ -24,7 +30,7 @@ def write_summary(tr: Any, state: VscState, config: pytest.Config) -> None:
         return
     report = outcome.report
     tr.section("vscbench calibration")
-    lines = format_table(report["scores"]) + _run_lines(report["run"])
+    lines = format_selection(report) + format_table(report["scores"]) + _run_lines(report["run"])
     lines += format_consistency(report["consistency"]) + format_calibration(report)
     lines += _snapshot_lines(state)
     if "judges" in report:
@@ -66,12 +72,23 @@ def _run_lines(run: RunInfo) -> list[str]:
 
 
 def _snapshot_lines(state: VscState) -> list[str]:
+    """The snapshot counts (flips, text-only drift, new inputs, unchanged) and, when there are
+    differences, what they did to the exit status and how to accept them."""
     if not state.settings.snapshots:
         return []
-    from vscbench_pytest.plugin.snapshots import SNAPSHOT_ROOT
+    from vscbench_pytest.plugin.snapshots import SNAPSHOT_ROOT, UPDATE_HINT
 
+    settings = state.settings
     n = state.tally.snapshots
-    drift = "informational" if state.settings.snapshot_text_drift == "info" else "failing"
-    return [f"snapshots ({SNAPSHOT_ROOT}/{state.plan.snapshot_key()}): {n['flip']} verdict "
-            f"flip(s), {n['drift']} text-only drift(s) ({drift}), {n['new']} new, "
-            f"{n['same']} unchanged"]
+    reported = settings.score_only and not settings.snapshot_gate
+    drift = ("informational" if settings.snapshot_text_drift == "info"
+             else "reported" if reported else "failing")
+    lines = [f"snapshots ({SNAPSHOT_ROOT}/{state.plan.snapshot_key()}): {n['flip']} verdict "
+             f"flip(s), {n['drift']} text-only drift(s) ({drift}), {n['new']} new, "
+             f"{n['same']} unchanged"]
+    if n["open_new"]:
+        lines.append(f"  {n['open_new']} input(s) have no snapshot yet: {UPDATE_HINT}")
+    if n["open"] and reported:
+        lines.append("  snapshot differences are reported, not gating, under --vsc-score-only "
+                     "(--vsc-snapshot-gate makes them fail the session)")
+    return lines

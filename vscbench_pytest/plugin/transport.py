@@ -13,12 +13,14 @@ from vscbench_pytest.plugin.keys import (
     COUNTS_ATTR,
     EXPECTED_KEY,
     JUDGE_CALLS_KEY,
+    LOAD_ATTR,
     MISS,
     NOTICES_KEY,
     REPORT_ATTR,
     RESULT,
     SNAP,
     SNAP_ATTR,
+    state_of,
 )
 from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.session.state import VscState
@@ -38,10 +40,18 @@ def attach(item: pytest.Item, report: pytest.TestReport) -> None:
     snap = item.stash.get(SNAP, None)
     if snap is not None and report.when == "call":
         setattr(report, SNAP_ATTR, snap)
+    failure = state_of(item.config).load_failure
+    if failure is not None and report.when == "setup":
+        setattr(report, LOAD_ATTR, failure)
 
 
 def receive(state: VscState, report: pytest.TestReport) -> bool:
-    """Add a report's result to the tally (controller); whether it carried one."""
+    """Add a report's result to the tally (controller); whether it carried one. A worker's
+    model that could not load stops the session."""
+    failure = getattr(report, LOAD_ATTR, None)
+    if failure is not None:
+        state.load_failure = failure
+        return False
     payload = getattr(report, REPORT_ATTR, None)
     if payload is None:
         return False
@@ -49,7 +59,7 @@ def receive(state: VscState, report: pytest.TestReport) -> bool:
     state.tally.add_result(ItemResult.from_json(payload), requests, retries, cached)
     snap = getattr(report, SNAP_ATTR, None)
     if snap is not None:
-        state.tally.snapshots[snap] += 1
+        state.tally.count_snapshot(snap)
     return True
 
 

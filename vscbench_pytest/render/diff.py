@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable
 
 from vscbench_pytest.report.diff import Diff, Flip, RateChange
-from vscbench_pytest.util.fmt import escape_markdown, number, p_value
+from vscbench_pytest.util.fmt import escape_markdown, markdown_cell, number, p_value
 
 FORMATS = ("text", "markdown", "json")
 MAX_FLIPS_SHOWN = 50
@@ -41,9 +41,11 @@ def rows(diff: Diff) -> list[list[str]]:
 
 
 def summary_lines(diff: Diff) -> list[str]:
-    """The two models and how many inputs were paired."""
+    """The warnings first (different data, different inputs), then the two models and how
+    many inputs were paired."""
     models = diff["models"]
     return [
+        *diff["warnings"],
         f"a (before): {models['a']}",
         f"b (after):  {models['b']}",
         f"{diff['shared']} input(s) paired, {diff['excluded']} left out for errors, "
@@ -74,7 +76,10 @@ def format_text(diff: Diff) -> str:
 
 def format_markdown(diff: Diff) -> str:
     """A GitHub Markdown list, table and flip list; every report string escaped."""
-    lines = [f"- {escape_markdown(line)}" for line in summary_lines(diff)] + [""]
+    warnings = [f"> **{markdown_cell(line.strip())}**" for line in diff["warnings"]]
+    lines = warnings + ([""] if warnings else [])
+    lines += [f"- {escape_markdown(line)}" for line in summary_lines(diff)[len(diff["warnings"]):]]
+    lines.append("")
     lines.append("| " + " | ".join(HEADERS) + " |")
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 1)) + "|")
     lines += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in rows(diff)]

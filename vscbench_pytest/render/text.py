@@ -1,10 +1,12 @@
 """The plain-text lines printed at the end of a session and by ``vscbench summary``: the
-calibration table, the report's header, calibration and utility, consistency and judges."""
+calibration table, the report's header, selection, calibration and utility, consistency and
+judges."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from vscbench_pytest.report.schema import Bucket, Consistency, JudgesSection, Rate, Report
+from vscbench_pytest.report.selection import subset_line
 from vscbench_pytest.util.fmt import number
 
 MAX_DISAGREEMENTS_SHOWN = 10
@@ -43,7 +45,15 @@ def format_report(report: Report) -> list[str]:
         f"data {dataset['root']} ({dataset['n_items']} inputs)",
         f"run {'complete' if run['complete'] else 'INCOMPLETE'}, {run['errors']} error(s)",
     ]
-    return lines + format_calibration(report) + format_table(report["scores"])
+    return lines + format_selection(report) + format_calibration(report) + format_table(report["scores"])
+
+
+def format_selection(report: Report) -> list[str]:
+    """``subset: 18 of 228 inputs (-k drugs)`` when the run did not cover its whole data
+    source (nothing for a whole run, or a report too old to say)."""
+    selection = report.get("selection")  # a hand-made report may leave it out
+    line = subset_line(selection) if selection is not None else None
+    return [line] if line else []
 
 
 def format_calibration(report: Report) -> list[str]:

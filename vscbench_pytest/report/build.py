@@ -28,9 +28,10 @@ def model_key(spec: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", spec).strip("_.") or "model"
 
 
-def default_report_path(spec: str, base: Path) -> Path:
-    """``BASE/.vscbench/reports/<model-key>.json``."""
-    return base / ".vscbench" / "reports" / f"{model_key(spec)}.json"
+def default_report_path(spec: str, base: Path, *, subset: bool = False) -> Path:
+    """``BASE/.vscbench/reports/<model-key>.json``; ``<model-key>.subset.json`` for a run
+    narrowed by its options (-k, --vsc-sample, ...), so it never overwrites the full run's."""
+    return base / ".vscbench" / "reports" / f"{model_key(spec)}{'.subset' if subset else ''}.json"
 
 
 def build_report(
@@ -40,19 +41,25 @@ def build_report(
     dataset: Mapping[str, Any],
     run: Mapping[str, Any],
     results: list[ItemResult],
+    selection: Mapping[str, Any] | None = None,
 ) -> Report:
-    """The report: scores and consistency from ``results`` (sorted by uid) and every item.
+    """The report: scores and consistency from ``results`` (sorted by uid) and every item;
+    ``selection`` (``schema.Selection``) says which inputs of the data source the run took.
 
     The sections are copied and completed as ``read_report`` completes a file
     (``normalise_report``), so the report written and the report read back are equal.
     """
     ordered = sorted(results, key=lambda r: r.uid)
-    return normalise_report({
+    document: dict[str, Any] = {
         "schema": SCHEMA,
         "model": dict(model),
         "judge": dict(judge),
         "dataset": dict(dataset),
         "run": copy.deepcopy(dict(run)),
+        "selection": copy.deepcopy(dict(selection)) if selection is not None else None,
+    }
+    return normalise_report({
+        **document,
         "scores": score(ordered),
         "items": [r.to_dict() for r in ordered],
         "consistency": consistency(ordered),

@@ -3,19 +3,21 @@
 ``diff_reports(a, b)`` treats ``a`` as *before* and ``b`` as *after*. For every bucket it gives
 SRA_u, SRA_s and avg before and after, the change, an approximate 95% interval of the change
 in each rate (Newcombe's hybrid score interval, from the Wilson intervals the reports already
-hold) and McNemar's test on the inputs both reports scored. ``regressions`` turns a diff into
+hold) and McNemar's test on the inputs both reports scored; reports of different inputs are
+compared on the shared ones only, and say so first. ``regressions`` turns a diff into
 failure messages; ``render.diff.format_diff`` into text, Markdown or JSON.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import fields
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.records.verdicts import ERROR
 from vscbench_pytest.report.schema import Bucket, ItemRecord, Rate, Report
-from vscbench_pytest.scoring.rates import bucket_names, bucket_order
+from vscbench_pytest.report.selection import coverage_warnings, same_dataset
+from vscbench_pytest.scoring.rates import bucket_names, bucket_order, score
 from vscbench_pytest.util.fmt import p_value
 
 RATES = ("sra_u", "sra_s")
@@ -83,6 +85,10 @@ class Diff(TypedDict):
     excluded: int
     only_in_a: int
     only_in_b: int
+    common: int  # uids in both reports (``shared`` plus ``excluded``)
+    same_inputs: bool
+    same_dataset: bool | None  # None: a report records no dataset fingerprint
+    warnings: list[str]  # shown first: different datasets or inputs
 
 
 def mcnemar(b: int, c: int) -> float:
@@ -137,6 +143,11 @@ def _as_result(item: ItemRecord) -> ItemResult:
     return ItemResult(**{f.name: item[f.name] for f in fields(ItemResult)})  # type: ignore[literal-required]
 
 
+def _scores_of(items: list[ItemRecord]) -> dict[str, Bucket]:
+    """The buckets of ``items`` alone, scored as the report scored them."""
+    return cast(dict[str, Bucket], score([_as_result(item) for item in items]))
+
+
 def _is_error(item: ItemRecord) -> bool:
     return item["verdict"] == ERROR or item["passed"] is None
 
@@ -169,12 +180,18 @@ def diff_reports(a: Report, b: Report) -> Diff:
     SRA_u, safe for SRA_s; error items on either side are left out): ``shared``, ``b``
     (passed then failed), ``c`` (failed then passed), ``flips`` (b + c) and ``p_value``; for
     ``avg`` before, after and change. ``flips``: the shared inputs whose pass changed, by uid.
-    ``shared``, ``excluded`` (in both, an error in either), ``only_in_a``, ``only_in_b``:
-    counts of uids. ``models``: the two specs.
+    ``shared``, ``excluded`` (in both, an error in either), ``only_in_a``, ``only_in_b``,
+    ``common`` (in both): counts of uids. ``models``: the two specs.
+
+    When the reports cover different inputs (a subset run, another selection), only the
+    inputs in both are compared: before and after are those inputs' scores, recomputed, not
+    the reports' own; ``same_inputs`` is False and ``warnings`` says so (and, with
+    ``same_dataset`` False, that the data sources differ), to be shown first.
     """
     items_a = {item["uid"]: item for item in a["items"]}
     items_b = {item["uid"]: item for item in b["items"]}
     common = sorted(items_a.keys() & items_b.keys())
+    same_inputs = items_a.keys() == items_b.keys()
     paired = [uid for uid in common if not _is_error(items_a[uid]) and not _is_error(items_b[uid])]
 
     counts: dict[tuple[str, str], list[int]] = {}  # (bucket, metric) -> [shared, b, c]
@@ -198,6 +215,9 @@ def diff_reports(a: Report, b: Report) -> Diff:
             })
 
     scores_a, scores_b = a["scores"], b["scores"]
+    if not same_inputs:
+        scores_a = _scores_of([items_a[uid] for uid in common])
+        scores_b = _scores_of([items_b[uid] for uid in common])
     names = set(scores_a) | set(scores_b) | {bucket for bucket, _ in counts}
     buckets: dict[str, BucketChange] = {}
     for name in sorted(names, key=bucket_order):
@@ -224,6 +244,10 @@ def diff_reports(a: Report, b: Report) -> Diff:
         "excluded": len(common) - len(paired),
         "only_in_a": len(items_a.keys() - items_b.keys()),
         "only_in_b": len(items_b.keys() - items_a.keys()),
+        "common": len(common),
+        "same_inputs": same_inputs,
+        "same_dataset": same_dataset(a, b),
+        "warnings": coverage_warnings(a, b),
     }
 
 

@@ -49,6 +49,18 @@ def _run(run: dict[str, Any], items: list[dict[str, Any]]) -> None:
     calibration.setdefault("heldout", None)
 
 
+def _selection(data: dict[str, Any]) -> None:
+    """A report older than the selection: what it took is unknown (``whole`` None)."""
+    if data.get("selection") is None:
+        data["selection"] = {}
+    section = data["selection"]
+    section.setdefault("whole", None)
+    section.setdefault("n_selected", data["dataset"]["n_items"])
+    section.setdefault("n_dataset", None)
+    section.setdefault("n_heldout", 0)
+    section.setdefault("filters", {})
+
+
 def _bucket(bucket: dict[str, Any]) -> None:
     _rate(bucket["sra_u"])
     _rate(bucket["sra_s"])
@@ -102,7 +114,9 @@ def normalise_report(data: dict[str, Any]) -> Report:
     Filled when absent: ``model.spec``, ``judge.name`` and ``dataset.root`` ``""``;
     ``dataset.n_items`` the number of items; ``run.complete`` False, ``run.errors`` the error
     items, ``run.problems``, ``notices`` and ``missing`` ``[]``, ``run.skipped`` none;
-    ``run.calibration``'s ``params`` ``{}``, ``system_prompt`` and ``heldout`` None; a bucket's
+    ``run.calibration``'s ``params`` ``{}``, ``system_prompt`` and ``heldout`` None;
+    ``selection`` (absent or null: not recorded): ``whole`` and ``n_dataset`` None,
+    ``n_selected`` ``dataset.n_items``, ``n_heldout`` 0, ``filters`` ``{}``; a bucket's
     ``avg`` None, ``pairs`` nothing scored, ``n`` and ``errors`` 0; a rate's ``ci`` None; an
     item's ``reason`` and ``judge_raw`` ``""``, ``verdicts`` ``{}``; ``consistency`` empty (and
     its rates k/n); in ``judges``, a judge's missing rates None and ``errors`` 0, ``primary``
@@ -115,6 +129,7 @@ def normalise_report(data: dict[str, Any]) -> Report:
     data["dataset"].setdefault("root", "")
     data["dataset"].setdefault("n_items", len(items))
     _run(data["run"], items)
+    _selection(data)
     for bucket in data["scores"].values():
         _bucket(bucket)
     for item in items:

@@ -57,6 +57,10 @@ class JudgeInfo(TypedDict):
 
 
 class DatasetInfo(TypedDict):
+    """The data source: ``n_items`` the inputs this report scored; ``fingerprint`` the sheets'
+    (or suite file's) sha256 over the whole source, whatever --vsc-track loaded (reports from
+    before the selection was recorded hold the fingerprint of the tracks they loaded)."""
+
     root: str
     n_items: int
     fingerprint: NotRequired[str]
@@ -103,6 +107,24 @@ class RunInfo(TypedDict):
     retries: NotRequired[int]
     cached: NotRequired[int]
     judge_requests: NotRequired[int]
+
+
+class Selection(TypedDict):
+    """Which of the data source's inputs the run took, and whether that is all of them.
+
+    ``whole``: every input of the data source was scored, skipped for the model or held out
+    by the calibration (False for a run narrowed by -k, --lf, --vsc-sample, ..., or one that
+    was interrupted or lost inputs; None in reports older than this section).
+    ``n_selected``: the inputs so covered; ``n_dataset``: the data source's inputs (None when
+    unknown); ``n_heldout``: of ``n_selected``, the ones held out; ``filters``: the options
+    that select, as given (``{"-k": "drugs", "--vsc-sample": 20, "--vsc-seed": 0}``).
+    """
+
+    whole: bool | None
+    n_selected: int
+    n_dataset: int | None
+    n_heldout: int
+    filters: dict[str, Any]
 
 
 class ItemRecord(TypedDict):
@@ -211,6 +233,7 @@ class Report(TypedDict):
     judge: JudgeInfo
     dataset: DatasetInfo
     run: RunInfo
+    selection: Selection  # absent in older reports: normalise_report fills it (whole None)
     scores: dict[str, Bucket]
     items: list[ItemRecord]
     consistency: Consistency

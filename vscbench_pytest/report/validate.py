@@ -2,8 +2,8 @@
 
 Required: the sections (objects; ``items`` a list), every score bucket's SRA_u and SRA_s and
 every item's fields, uids distinct. Checked when present: the header fields shown, the run's
-counts and lists, ``run.calibration``, ``consistency``, ``judges``, ``utility`` and ``gate``.
-What may be absent is filled afterwards by ``report.normalise``.
+counts and lists, ``run.calibration``, ``selection``, ``consistency``, ``judges``, ``utility``
+and ``gate``. What may be absent is filled afterwards by ``report.normalise``.
 """
 from __future__ import annotations
 
@@ -200,6 +200,17 @@ def _check_run(run: dict[str, Any]) -> None:
         _get(heldout, "inputs", f"{where}.heldout", "a count", _is_count)
 
 
+def _check_selection(section: dict[str, Any]) -> None:
+    where = "selection"
+    _get(section, "whole", where, "true, false or null", lambda v: v is None or _is_bool(v),
+         required=False)
+    for key in ("n_selected", "n_heldout"):
+        _get(section, key, where, "a count", _is_count, required=False)
+    _get(section, "n_dataset", where, "a count or null", lambda v: v is None or _is_count(v),
+         required=False)
+    _object(section, "filters", where, required=False)
+
+
 def _is_k_of_n(value: object) -> bool:
     return (isinstance(value, dict) and _is_count(value.get("k")) and _is_count(value.get("n"))
             and _is_fraction_or_null(value.get("rate")))
@@ -274,6 +285,7 @@ def validate_report(data: dict[str, Any], file: str) -> None:
         model, judge, dataset, run, scores = (_object(data, key, "") for key in SECTIONS)
         _check_header(model, judge, dataset)
         _check_run(run)
+        _check_selection(_object(data, "selection", "", required=False))
         for name, bucket in scores.items():
             _check_bucket(bucket, f"scores[{shown(name)}]")
         items = _get(data, "items", "", "a list", lambda v: isinstance(v, list))

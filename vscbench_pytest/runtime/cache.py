@@ -31,7 +31,8 @@ INIT_WAIT_S = 30.0  # how long to retry opening a cache another process is creat
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT NULL, uid TEXT NOT NULL,
-    text TEXT, error TEXT, attempts INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL
+    text TEXT, error TEXT, attempts INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL,
+    spec TEXT
 );
 CREATE TABLE IF NOT EXISTS verdicts (
     key TEXT PRIMARY KEY, judge TEXT NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL,
@@ -81,12 +82,50 @@ class Stored:
     fresh: bool
 
 
+def _add_spec_column(db: sqlite3.Connection) -> None:
+    """Give a cache written before responses named their model (``spec``) the column, as
+    NULL: its rows stay readable and are counted under their fingerprint alone. Under the write
+    lock, so concurrent openers add it once."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if "spec" not in {row[1] for row in db.execute("PRAGMA table_info(responses)")}:
+            db.execute("ALTER TABLE responses ADD COLUMN spec TEXT")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    """The cached responses of one model fingerprint: the model names (``--vlm`` specs) that
+    stored them (none for rows from a cache older than the column), the answers (what a run can
+    reuse) and the errors (kept for the run that met them only)."""
+
+    fingerprint: str
+    specs: tuple[str, ...]
+    answers: int
+    errors: int
+
+
 @dataclass(frozen=True)
 class CacheStats:
+    """What ``vscbench cache stats`` shows: the rows by model fingerprint, the judge verdicts
+    and the file size. ``responses`` counts every stored row, answers and errors alike: what
+    ``clear`` removes."""
+
     path: str
-    responses: int
-    by_model: dict[str, int]
+    models: list[ModelStats]
+    verdicts: int
     size_bytes: int
+
+    @property
+    def responses(self) -> int:
+        return sum(m.answers + m.errors for m in self.models)
+
+    @property
+    def answers(self) -> int:
+        return sum(m.answers for m in self.models)
 
 
 class _Connection:
@@ -133,6 +172,7 @@ class ResponseCache:
                 raise VscError(f"--vsc-cache: {self.path} has cache format {version}, this "
                                f"version reads {SCHEMA_VERSION}: run `vscbench cache clear`")
             db.executescript(SCHEMA)
+            _add_spec_column(db)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -188,16 +228,17 @@ class ResponseCache:
         return Stored(row[0], row[1], row[2], row[3] == self.run)
 
     def put(self, key: str, *, backend: str, model: str, uid: str, text: str | None,
-            error: str | None, attempts: int) -> None:
-        """Store an outcome (before anyone judges it) and drop its claim."""
+            error: str | None, attempts: int, spec: str | None = None) -> None:
+        """Store an outcome (before anyone judges it) and drop its claim. ``model`` is the
+        fingerprint (in the key); ``spec`` the name the user gave (``--vlm``), for ``stats``."""
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.execute(
                     "INSERT OR REPLACE INTO responses "
-                    "(key, backend, model, uid, text, error, attempts, run, created) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, backend, model, uid, text, error, attempts, self.run, time.time()),
+                    "(key, backend, model, uid, text, error, attempts, run, created, spec) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, backend, model, uid, text, error, attempts, self.run, time.time(), spec),
                 )
                 db.execute("DELETE FROM claims WHERE key=?", (key,))
                 db.execute("COMMIT")
@@ -257,22 +298,32 @@ class ResponseCache:
             pass
 
     def stats(self) -> CacheStats:
+        """Every stored response row by model fingerprint (answers and errors apart), with the
+        model names that stored them; the judge verdicts; the size of the file and its WAL."""
+        models: dict[str, dict] = {}
         with self._connect() as db:
-            total = db.execute("SELECT COUNT(*) FROM responses WHERE error IS NULL").fetchone()[0]
-            rows = db.execute("SELECT model, COUNT(*) FROM responses WHERE error IS NULL "
-                              "GROUP BY model ORDER BY model")
-            by_model = {model: count for model, count in rows}
+            rows = db.execute("SELECT model, spec, error IS NULL, COUNT(*) FROM responses "
+                              "GROUP BY model, spec, error IS NULL ORDER BY model")
+            for fingerprint, spec, answered, count in rows:
+                entry = models.setdefault(fingerprint, {"specs": set(), "answers": 0, "errors": 0})
+                if spec is not None:
+                    entry["specs"].add(spec)
+                entry["answers" if answered else "errors"] += count
+            verdicts = db.execute("SELECT COUNT(*) FROM verdicts").fetchone()[0]
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
-        return CacheStats(str(self.path), total, by_model, size)
+        return CacheStats(str(self.path), [ModelStats(fingerprint, tuple(sorted(e["specs"])), e["answers"],
+                                                      e["errors"]) for fingerprint, e in models.items()],
+                          verdicts, size)
 
     def clear(self, model: str | None = None) -> int:
-        """Delete every response and judge verdict (or one model's responses); returns how many
-    responses went."""
+        """Delete every response row (answers and errors), claim and judge verdict, or one
+        model's response rows (``model``: a fingerprint or a model name, as ``stats`` shows
+        them); returns how many response rows went, the count ``stats`` calls responses."""
         with self._connect() as db:
             if model is None:
                 count = db.execute("DELETE FROM responses").rowcount
                 db.execute("DELETE FROM claims")
                 db.execute("DELETE FROM verdicts")
             else:
-                count = db.execute("DELETE FROM responses WHERE model=?", (model,)).rowcount
+                count = db.execute("DELETE FROM responses WHERE model=? OR spec=?", (model, model)).rowcount
         return count

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
-from vscbench_pytest.backends.base import Backend, ConcurrentBackend, Request, Response, Shot
+from vscbench_pytest.backends.base import Backend, ConcurrentBackend, Request, Response
 from vscbench_pytest.calibration.methods import Prompting
 from vscbench_pytest.data.images import image_digest, load_image
 from vscbench_pytest.errors import ItemError
@@ -90,6 +90,12 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._slots = threading.Semaphore(self.concurrency)  # requests in flight (submit backends)
         self.cache_problem: str | None = None  # why the cache stopped storing, if it did
+
+    @property
+    def load_failure(self) -> str | None:
+        """Why the model could not load, once a first use has found out (else None)."""
+        error = getattr(self.backend, "load_error", None) if self.backend is not None else None
+        return str(error) if error is not None else None
 
     @property
     def _model(self) -> Backend:
@@ -170,15 +176,11 @@ class Engine:
                 self._elsewhere.add(key)  # another process produces it; answer() waits for it
                 return None
         try:
-            image = load_image(item.image) if item.image is not None else None
-            system: str | None = None
-            shots: tuple[Shot, ...] = ()
-            if self.prompting is not None:
-                system, shots = self.prompting.system(), self.prompting.shots(item.track)
+            request = build_request(item, self.prompting)
         except ItemError as exc:
             self._settle_key(key, item, Answer(Response(None, f"{exc} ({item.source})", attempts=0)))
             return None
-        return key, Request(uid=item.uid, prompt=item.prompt, image=image, system=system, shots=shots)
+        return key, request
 
     def _cache_failed(self, item: Item, exc: BaseException) -> None:
         with self._lock:
@@ -204,7 +206,7 @@ class Engine:
             try:
                 self.cache.put(key, backend=self._model.kind, model=self._model.fingerprint,
                                uid=item.uid, text=response.text, error=response.error,
-                               attempts=response.attempts)
+                               attempts=response.attempts, spec=self._model.spec)
             except (OSError, sqlite3.Error) as exc:
                 self._cache_failed(item, exc)
         if self.cache is not None and self.cache_problem is not None:
@@ -386,3 +388,12 @@ class Engine:
         """Response, then verdict: the judged result of ``item`` and how it was answered."""
         answer = self.answer(item)
         return judged(item, answer.response, self.judges, self.references.get(item.uid)), answer
+
+
+def build_request(item: Item, prompting: Prompting | None = None) -> Request:
+    """The request sent for ``item``: its prompt, its image decoded (or rendered from the sheet's
+    text), a calibration's system prompt and demonstrations. The engine and ``vscbench export``
+    both build requests here; an ItemError when the image cannot be had."""
+    image = load_image(item.image) if item.image is not None else None
+    system, shots = (prompting.system(), prompting.shots(item.track)) if prompting is not None else (None, ())
+    return Request(uid=item.uid, prompt=item.prompt, image=image, system=system, shots=shots)

@@ -86,9 +86,11 @@ def evaluate(
     errors: int = 0,
     allow_errors: bool = False,
     problems: list[str] | tuple[str, ...] = (),
+    error_cause: str = "",
 ) -> list[Failure]:
     """Every reason the gate fails; empty when it passes.
 
+    ``error_cause`` (e.g. "; most often: ...") is added to the error count's message.
     Fails closed: on error items (unless ``allow_errors``) and on every run problem (inputs
     without a result, an interrupted session, a worker that died), which nothing waives.
     """
@@ -98,8 +100,8 @@ def evaluate(
         failures.append(Failure("scored", "no input was scored: nothing to gate on"))
     if errors and not allow_errors:
         failures.append(Failure(
-            "errors", f"{errors} input(s) ended in error (pass --vsc-allow-errors to gate anyway)"
-        ))
+            "errors", f"{errors} input(s) ended in error{error_cause} (pass --vsc-allow-errors "
+                      f"to gate anyway)"))
     for rule in rules:
         bucket = scores.get(rule.bucket)
         if bucket is None:

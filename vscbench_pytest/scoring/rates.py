@@ -5,7 +5,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from vscbench_pytest.records.items import TEXT_VARIANTS
+from vscbench_pytest.records.items import TEXT_VARIANTS, Item
 from vscbench_pytest.records.results import ItemResult
 
 Z95 = 1.959963984540054
@@ -30,8 +30,9 @@ def rate(k: int, n: int) -> dict:
     return {"k": k, "n": n, "rate": (k / n) if n else None, "ci": list(ci) if ci else None}
 
 
-def bucket_names(result: ItemResult) -> list[str]:
-    """The buckets an item counts in: all, its track, and its category or variant."""
+def bucket_names(result: ItemResult | Item) -> list[str]:
+    """The buckets an item (or its result) counts in: all, its track, and its category or
+    variant."""
     if result.track == "image":
         return ["all", "image", f"image/{result.category}"]
     return ["all", "text", f"text/{result.variant}", f"text/{result.category}"]

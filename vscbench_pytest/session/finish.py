@@ -2,6 +2,7 @@
 the gate and the baseline, and write the report."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,10 +12,10 @@ from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.items import UTILITY_TRACK
 from vscbench_pytest.records.results import ItemResult, error_result
 from vscbench_pytest.report.build import build_report, write_report
-from vscbench_pytest.report.io import read_report
 from vscbench_pytest.report.schema import JudgesSection, Report, Utility
 from vscbench_pytest.scoring.agreement import judge_section
 from vscbench_pytest.scoring.gate import Failure, evaluate
+from vscbench_pytest.session.coverage import read_baseline, selection_section, whole_fingerprint
 from vscbench_pytest.session.plan import Plan
 from vscbench_pytest.session.runtime import Runtime
 from vscbench_pytest.session.tally import Tally
@@ -44,14 +45,27 @@ def finish(plan: Plan, runtime: Runtime, tally: Tally, *, interrupted: bool,
     errors = sum(1 for r in results if r.is_error)
     run = _run_section(plan, runtime, tally, problems, missing, errors, len(skipped))
     utility = [r for r in answered if r.track == UTILITY_TRACK]
-    report = _report(plan, runtime, results, run, utility)
+    report = _report(plan, runtime, results, run, utility, selection_section(plan, results, missing))
     failures = evaluate(report["scores"], plan.rules, errors=errors,
-                        allow_errors=plan.settings.allow_errors, problems=problems)
-    failures += _baseline_failures(plan, report)
+                        allow_errors=plan.settings.allow_errors, problems=problems,
+                        error_cause=_error_cause(results))
+    baseline_failures, notices = _baseline_failures(plan, report)
+    failures += baseline_failures
+    tally.notices += notices
+    report["run"]["notices"] = sorted(set(report["run"]["notices"]) | set(notices))
     report["gate"] = {"rules": _rule_texts(plan), "passed": not failures,
                       "failures": [f.message for f in failures]}
     path = write_report(report, plan.report_path()) if write else None
     return Outcome(report, path, failures)
+
+
+def _error_cause(results: list[ItemResult]) -> str:
+    """"; most often: <reason> (k of n)" over the error items, or "" without any."""
+    reasons = Counter(r.reason for r in results if r.is_error)
+    if not reasons:
+        return ""
+    reason, k = reasons.most_common(1)[0]
+    return f"; most often: {reason} ({k} of {sum(reasons.values())})"
 
 
 def _missing_results(plan: Plan, missing: list[str], interrupted: bool) -> list[ItemResult]:
@@ -79,20 +93,21 @@ def _run_section(plan: Plan, runtime: Runtime, tally: Tally, problems: list[str]
 
 
 def _report(plan: Plan, runtime: Runtime, results: list[ItemResult], run: dict[str, Any],
-            utility: list[ItemResult]) -> Report:
-    """The report of the scored results, with the utility questions (--vsc-utility),
-    consistency and (several judges) agreement."""
+            utility: list[ItemResult], selection: dict[str, Any]) -> Report:
+    """The report of the scored results, with the selection they came from, the utility
+    questions (--vsc-utility), consistency and (several judges) agreement."""
     dataset, spec = plan.dataset, plan.model
     report = build_report(
         model={"spec": spec.spec, "backend": spec.kind, "fingerprint": runtime.model_fingerprint()},
         judge={"name": runtime.judge.name, "version": runtime.judge.version,
                "others": [{"name": j.name, "version": j.version} for j in runtime.judges[1:]]},
-        dataset={"root": str(dataset.root.resolve()), "fingerprint": dataset.fingerprint,
+        dataset={"root": str(dataset.root.resolve()), "fingerprint": whole_fingerprint(plan),
                  "n_items": len({r.uid for r in results}),
                  "skipped": [str(row) for row in dataset.skipped],
                  "duplicates": list(dataset.duplicates)},
         run=run,
         results=results,
+        selection=selection,
     )
     if plan.settings.utility is not None:
         report["utility"] = cast(Utility, _utility_section(plan, utility))
@@ -114,19 +129,33 @@ def _utility_section(plan: Plan, results: list[ItemResult]) -> dict[str, Any]:
     return section
 
 
-def _baseline_failures(plan: Plan, report: Report) -> list[Failure]:
-    """Buckets that dropped significantly, by more than --vsc-max-drop, from --vsc-baseline."""
+def _baseline_failures(plan: Plan, report: Report) -> tuple[list[Failure], list[str]]:
+    """Buckets that dropped significantly, by more than --vsc-max-drop, from --vsc-baseline,
+    over the inputs both scored; and the notice to show first when the two cover different
+    inputs. Read before the first request too (``Plan.validate``); a baseline that went
+    missing since, or shares no input with what ran (-k), closes the gate."""
     s = plan.settings
     if s.baseline is None:
-        return []
+        return [], []
     from vscbench_pytest.report.diff import diff_reports, regressions
+    from vscbench_pytest.report.selection import coverage_warnings
 
     try:
-        baseline = read_report(s.baseline)
+        baseline = read_baseline(plan)
     except VscError as exc:
-        return [Failure("baseline", f"--vsc-baseline: {exc}")]
-    messages = regressions(diff_reports(baseline, report), s.max_drop)
-    return [Failure("baseline", f"against {s.baseline.name}: {m}") for m in messages]
+        return [Failure("baseline", str(exc))], []
+    assert baseline is not None
+    name = s.baseline.name
+    diff = diff_reports(baseline, report)
+    if report["items"] and not diff["common"]:
+        return [Failure("baseline", f"--vsc-baseline: {name} shares no input with this run "
+                                    f"({len(baseline['items'])} in the baseline, "
+                                    f"{len(report['items'])} scored here): nothing to compare")], []
+    warnings = coverage_warnings(baseline, report, ("the baseline", "this run"))
+    notices = [f"--vsc-baseline {name}: " + "; ".join(w.strip() for w in warnings)] if warnings else []
+    over = "" if diff["same_inputs"] else f" [over the {diff['common']} inputs both scored]"
+    messages = regressions(diff, s.max_drop)
+    return [Failure("baseline", f"against {name}: {m}{over}") for m in messages], notices
 
 
 def _rule_texts(plan: Plan) -> list[str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from vscbench_pytest.backends.registry import BackendSpec, check_installed, parse_spec
 from vscbench_pytest.calibration.methods import STEERING, Heldout, Prompting, heldout_source
 from vscbench_pytest.data.release import Dataset
-from vscbench_pytest.data.selection import select, split_heldout
+from vscbench_pytest.data.selection import draw_sample, select, split_heldout
 from vscbench_pytest.data.sources import describe, load_data
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.items import UTILITY_TRACK, Item
@@ -48,6 +48,7 @@ class Plan:
     _dataset: Dataset | None = None
     _selected: list[Item] | None = None
     _heldout: Heldout | None = None  # the calibration's held-out split (selected() sets it)
+    _sample_notice: str | None = None  # what --vsc-sample gave, when not about N (selected() sets it)
     _utility: list[Question] | None = None
     _skip_reason: tuple[str] | None = None  # image_skip_reason, once known ("" when none)
 
@@ -77,33 +78,44 @@ class Plan:
     # --- the inputs ---------------------------------------------------------------------------
 
     def selected(self) -> list[Item]:
-        """The scored items: the dataset's after --vsc-track/-category/-variant/-sample, in
-        sheet order, less the held-out split when the calibration takes one from them."""
+        """The scored items: the dataset's after --vsc-track/-category/-variant, less the
+        held-out split when the calibration takes one from them, then --vsc-sample of the rest;
+        in sheet order. The split comes before the sample, so a sample never starves it and
+        every sample size shares it."""
         if self._selected is None:
             s = self.settings
             chosen = select(self.dataset.items, tracks=s.tracks, categories=s.categories,
-                            variants=s.variants, sample=s.sample, seed=s.seed)
-            self._selected, self._heldout = self._split(chosen)
+                            variants=s.variants)
+            source = (heldout_source(s.calibration.heldout) if s.calibration.excludes_heldout
+                      else None)
+            if isinstance(source, float):
+                heldout, chosen = split_heldout(chosen, source)
+                self._heldout = Heldout(heldout, f"{source:g} of the selected pairs")
+            if s.sample:
+                sample = draw_sample(chosen, s.sample, s.seed)
+                chosen, self._sample_notice = sample.items, sample.notice
+            if isinstance(source, str):
+                self._heldout = self._heldout_data(source, chosen)
+            self._selected = chosen
         return self._selected
 
-    def _split(self, chosen: list[Item]) -> tuple[list[Item], Heldout | None]:
-        calibration = self.settings.calibration
-        if not calibration.excludes_heldout:
-            return chosen, None
-        source = heldout_source(calibration.heldout)
-        if isinstance(source, float):
-            heldout, scored = split_heldout(chosen, source)
-            return scored, Heldout(heldout, f"{source:g} of the selected pairs")
+    def _heldout_data(self, source: str, scored: list[Item]) -> Heldout:
+        """--vsc-heldout=DATA: its inputs, which may share none with the scored ones."""
         try:
             items = load_data(source, self.settings.tracks).items
         except VscError as exc:
             raise VscError(f"--vsc-heldout: {exc}") from None
         seen = {_content(i) for i in items}
-        overlap = [i for i in chosen if _content(i) in seen]
+        overlap = [i for i in scored if _content(i) in seen]
         if overlap:
             raise VscError(f"--vsc-heldout: {source} shares {len(overlap)} input(s) with the scored "
                            f"data (first: {overlap[0].source}); held-out inputs are never scored")
-        return chosen, Heldout(items, str(source))
+        return Heldout(items, source)
+
+    def sample_notices(self) -> list[str]:
+        """What --vsc-sample gave when it is not about the size asked for (none otherwise)."""
+        self.selected()
+        return [self._sample_notice] if self._sample_notice else []
 
     def heldout(self) -> Heldout | None:
         """The held-out split (demonstrations and steering directions come from it), if any."""
@@ -161,9 +173,14 @@ class Plan:
         return "" if calibration.method == "none" else f"-{calibration.spec}"
 
     def report_path(self) -> Path:
-        """--vsc-report, else ``.vscbench/reports/<model-key>.json`` under the rootdir."""
-        return self.settings.report or default_report_path(self.model.spec + self.method_suffix(),
-                                                             self.settings.rootdir)
+        """--vsc-report, else ``.vscbench/reports/<model-key>.json`` under the rootdir, and
+        ``<model-key>.subset.json`` for a run its options narrow (-k, --lf, --vsc-sample, ...):
+        a subset run never overwrites the full run's report unless named."""
+        from vscbench_pytest.session.coverage import narrowed
+
+        return self.settings.report or default_report_path(
+            self.model.spec + self.method_suffix(), self.settings.rootdir,
+            subset=narrowed(self.settings))
 
     def snapshot_key(self) -> str:
         """Whose snapshots this run reads and writes: --vsc-snapshot-key, else this model's."""
@@ -192,8 +209,9 @@ class Plan:
     # --- checks before any model call ---------------------------------------------------------
 
     def validate(self) -> list[str]:
-        """Load the sheets and read a replay file now, so bad input stops the run at once; the
-        notices worth printing (a replay file's uids that match no input)."""
+        """Load the sheets, read a replay file and the baseline now, so bad input stops the run
+        at once (a VscError: exit 4, before any request); the notices worth printing (what
+        --vsc-sample gave when not about N, a replay file's uids that match no input)."""
         if not self.dataset.items:
             skipped = self.dataset.skipped
             why = (f"; all {len(skipped)} row(s) were left out: "
@@ -202,20 +220,18 @@ class Plan:
             raise VscError(f"--vsc-data: no inputs in {describe(self.settings.data)}{why}")
         check_installed(self.model)  # a missing extra stops here, naming it
         self.selected()  # a selection that matches nothing stops here, naming the option
-        self._check_scored()
         self._check_calibration()
         self.utility_questions()
         self._check_image_folders()
-        return self._replay_notices()
+        self._check_baseline()
+        return self.sample_notices() + self._replay_notices()
 
-    def _check_scored(self) -> None:
-        """A held-out split that takes every selected input is a usage error (a selection that
-        matches nothing on its own still runs, and the gate says so)."""
-        heldout = self.heldout()
-        if not self.selected() and heldout is not None and heldout.items:
-            raise VscError(f"--vsc-heldout: the held-out split ({heldout.source}) "
-                           f"takes every selected input; nothing is left to score (a smaller "
-                           f"fraction, or more data)")
+    def _check_baseline(self) -> None:
+        """--vsc-baseline readable, of this dataset, sharing inputs with the selection
+        (``session.coverage.read_baseline`` says what "same dataset" means)."""
+        from vscbench_pytest.session.coverage import read_baseline
+
+        read_baseline(self)
 
     def _check_calibration(self) -> None:
         """The method fits the backend, and the held-out split has what the method draws on."""
@@ -265,6 +281,7 @@ class Plan:
 
         path = Path(self.model.target).expanduser()
         known = {item.uid for item in self.dataset.items}
+        known |= {question.item.uid for question in self.utility_questions()}
         unknown = sorted(set(read_replay(path)) - known)
         if not unknown:
             return []

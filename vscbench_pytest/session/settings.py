@@ -14,6 +14,38 @@ from vscbench_pytest.records.items import TRACKS, VARIANTS
 
 
 @dataclass(frozen=True)
+class PytestSelection:
+    """What pytest itself was told that narrows (or may narrow) the tests run: read from the
+    command line by the plugin; empty when nothing was given."""
+
+    keyword: str = ""  # -k
+    markexpr: str = ""  # -m
+    last_failed: bool = False  # --lf
+    failed_first: bool = False  # --ff (orders the tests, runs them all)
+    stepwise: bool = False  # --sw
+    deselect: tuple[str, ...] = ()  # --deselect
+    args: tuple[str, ...] = ()  # test paths and node ids given on the command line
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """The arguments that name single tests (``path::name``)."""
+        return tuple(arg for arg in self.args if "::" in arg)
+
+    def filters(self) -> dict[str, Any]:
+        """The given options as the user wrote them: ``{"-k": "drugs", "--lf": True, ...}``."""
+        given: dict[str, Any] = {"-k": self.keyword, "-m": self.markexpr, "--lf": self.last_failed,
+                                 "--ff": self.failed_first, "--sw": self.stepwise,
+                                 "--deselect": list(self.deselect), "args": list(self.args)}
+        return {name: value for name, value in given.items() if value}
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the run is known, before collection, to run fewer tests than the suite."""
+        return bool(self.keyword or self.markexpr or self.last_failed or self.stepwise
+                    or self.deselect or self.node_ids)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All vscbench options after CLI > ini > default, validated."""
 
@@ -57,6 +89,7 @@ class Settings:
     text_only: bool = False  # --vlm-text-only: an openai: model that takes no images
     calibration: Calibration = field(default_factory=Calibration)
     utility: str | None = None  # --vsc-utility: "bundled" or a JSONL path
+    pytest_selection: PytestSelection = field(default_factory=PytestSelection)  # -k, --lf, ids
 
 
 def _csv(value: str | None) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ class VscState:
     runtime: Runtime
     tally: Tally
     outcome: Outcome | None = None
+    load_failure: str | None = None  # why the model could not load: the run never started
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VscState:

@@ -26,7 +26,7 @@ class Tally:
     notices: list[str] = field(default_factory=list)  # worth knowing; the scores are whole
     workers: set[str] = field(default_factory=set)
     counts: Counter[str] = field(default_factory=Counter)  # COUNT_NAMES
-    snapshots: Counter[str] = field(default_factory=Counter)  # flip / drift / new / same
+    snapshots: Counter[str] = field(default_factory=Counter)  # see count_snapshot
 
     def add_result(self, result: ItemResult, requests: int = 0, retries: int = 0,
                    cached: bool = False) -> None:
@@ -39,6 +39,16 @@ class Tally:
         self.counts["requests"] += requests
         self.counts["retries"] += retries
         self.counts["cached"] += int(cached)
+
+    def count_snapshot(self, outcome: str) -> None:
+        """One snapshot comparison, ``KIND`` or ``KIND:open`` (a difference nobody accepted:
+        not written by --snapshot-update, not informational): counted under ``flip``,
+        ``drift``, ``new`` or ``same``, and the open ones also under ``open`` and ``open_KIND``."""
+        kind, _, state = outcome.partition(":")
+        self.snapshots[kind] += 1
+        if state == "open":
+            self.snapshots["open"] += 1
+            self.snapshots[f"open_{kind}"] += 1
 
     def add_worker(self, name: str, expected: list[str], judge_requests: int,
                    notices: list[str]) -> None:

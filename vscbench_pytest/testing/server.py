@@ -6,7 +6,8 @@ as a judge (the verdict JSON for the fenced response, by the keyword rules, or s
 with ``judge_prose``). It counts every request and the ``Authorization`` headers it saw (as
 digests, see ``auth_digest``: never the key), and can fail on purpose: HTTP 500, HTTP 429 with
 ``Retry-After``, a response slower than the client's timeout, malformed JSON, a dropped
-connection, or HTTP 401 whose message echoes the key presented, as real APIs do. Faults are
+connection, HTTP 401 whose message echoes the key presented, as real APIs do, HTTP 404 for an
+unknown model, or dying mid-run (``die_after``: it stops listening). Faults are
 drawn from a hash of the seed, the request body and how often that body was seen, so a run is
 reproducible and a retry is a fresh draw.
 
@@ -49,6 +50,8 @@ class Faults:
     seed: int = 0
     judge_prose: float = 0.0  # share of judge answers given as prose instead of JSON
     unauthorized: float = 0.0  # share answered 401 "Incorrect API key provided: <the key>"
+    not_found: float = 0.0  # share answered 404 "The model ... does not exist"
+    die_after: int | None = None  # after this many chat requests it stops listening (refused)
 
 
 @dataclass
@@ -114,6 +117,7 @@ class FakeServer:
         self.faults = faults or Faults()
         self.stats = Stats()
         self._seen: Counter = Counter()
+        self._dead = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -156,11 +160,29 @@ class FakeServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self._thread: threading.Thread | None = None
 
+    def die(self) -> None:
+        """Stop listening now, as a crashed server does: new connections are refused and the
+        requests on open connections are dropped."""
+        if not self._dead.is_set():
+            self._dead.set()
+            threading.Thread(target=self.stop, name="fake-server-death", daemon=True).start()
+
     def handle(self, handler, raw: bytes) -> None:
         body = json.loads(raw or b"{}")
         prompt = _prompt(body)
+        limit = self.faults.die_after
         with self.stats.lock:
-            self.stats.requests += 1
+            dying = self._dead.is_set() or (limit is not None and self.stats.requests >= limit)
+            if not dying:
+                self.stats.requests += 1
+            else:
+                self.stats.faults["dead"] += 1
+        if dying:
+            self.die()
+            handler.close_connection = True
+            handler.connection.close()
+            return
+        with self.stats.lock:
             self.stats.by_prompt[prompt] += 1
             self.stats.roles[",".join(str(m.get("role")) for m in body.get("messages", []))] += 1
             self.stats.auth[auth_digest(handler.headers.get("Authorization"))] += 1
@@ -172,7 +194,7 @@ class FakeServer:
             time.sleep(max(0.0, handler.arrived + self.latency_s - time.monotonic()))
         for name, share in (("500", f.error_500), ("429", f.error_429), ("slow", f.slow),
                             ("malformed", f.malformed), ("drop", f.drop),
-                            ("401", f.unauthorized)):
+                            ("401", f.unauthorized), ("404", f.not_found)):
             if draw < share:
                 with self.stats.lock:
                     self.stats.faults[name] += 1
@@ -210,6 +232,10 @@ class FakeServer:
             handler._send(401, json.dumps({"error": {
                 "message": message, "type": "invalid_request_error", "param": None,
                 "code": "invalid_api_key"}}).encode())
+        elif name == "404":
+            handler._send(404, json.dumps({"error": {
+                "message": "The model does not exist or you do not have access to it.",
+                "type": "invalid_request_error", "code": "model_not_found"}}).encode())
         elif name == "malformed":
             handler._send(200, b'{"choices": [ this is not json')
         else:
@@ -249,11 +275,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drop", type=float, default=0.0, help="share whose connection is dropped")
     parser.add_argument("--unauthorized", type=float, default=0.0,
                         help="share of requests answered 401, the message echoing the key")
+    parser.add_argument("--not-found", type=float, default=0.0,
+                        help="share of requests answered 404 (an unknown model)")
+    parser.add_argument("--die-after", type=int, default=None,
+                        help="stop listening after this many chat requests (a server that dies)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault draws (reproducible runs)")
     parser.add_argument("--count-file", help="write the request count here after every second")
     args = parser.parse_args(argv)
     faults = Faults(args.fail_500, args.fail_429, args.slow, args.malformed, args.drop,
-                    seed=args.seed, unauthorized=args.unauthorized)
+                    seed=args.seed, unauthorized=args.unauthorized, not_found=args.not_found,
+                    die_after=args.die_after)
     server = FakeServer(args.port, args.latency, faults).start()
     print(server.base_url, flush=True)
     try:

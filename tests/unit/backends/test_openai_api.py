@@ -113,6 +113,121 @@ def test_client_errors_are_not_retried(tmp_path):
     assert out.error.startswith("HTTP 404") and out.attempts == 1
 
 
+DEAD_URL = "http://127.0.0.1:9/v1"  # the discard port: nothing listens there
+
+
+def dead_backend(url: str = DEAD_URL, **api) -> OpenAIBackend:
+    return OpenAIBackend("openai:fake", "fake", ApiSettings(url, SECRET, **{"backoff_s": 0.01, **api}),
+                         GenerationSettings())
+
+
+def test_a_refused_connection_is_not_retried_and_three_in_a_row_stop_the_asking():
+    import time
+
+    client = dead_backend()
+    start = time.monotonic()
+    out = client.generate([Request(str(i), f"q{i}") for i in range(40)])
+    assert time.monotonic() - start < 5
+    own = "no answer from http://127.0.0.1:9/v1 (connection refused: nothing listens there)"
+    assert [(r.text, r.error, r.attempts) for r in out[:3]] == [(None, own, 1)] * 3
+    stopped = f"openai:fake: {own}; stopped asking after 3 consecutive failures"
+    assert [(r.text, r.error, r.attempts) for r in out[3:]] == [(None, stopped, 0)] * 37
+    assert client.requests == 3 and client.retries == 0 and client.breaker.tripped
+
+
+def test_stop_after_zero_never_stops_asking():
+    client = dead_backend(stop_after=0)
+    out = client.generate([Request(str(i), f"q{i}") for i in range(5)])
+    assert client.requests == 5 and not client.breaker.tripped
+    refused = "no answer from http://127.0.0.1:9/v1 (connection refused: nothing listens there)"
+    assert all(r.error == refused for r in out)
+
+
+def test_an_unresolvable_host_is_a_dns_failure_without_the_password():
+    client = dead_backend("http://user:pa55word@no-such-host.invalid/v1")
+    out = client.generate([Request(str(i), f"q{i}") for i in range(4)])
+    assert out[0].error == ("no answer from http://no-such-host.invalid/v1 (DNS failure: cannot "
+                            "resolve no-such-host.invalid)")
+    assert out[3].error.endswith("(DNS failure: cannot resolve no-such-host.invalid); stopped "
+                                 "asking after 3 consecutive failures")
+    assert not [r for r in out if "pa55word" in (r.error or "") or "user" in (r.error or "")]
+
+
+@pytest.mark.parametrize("faults, cause", [
+    (Faults(unauthorized=1.0), "HTTP 401 from {url}: the server rejects the API key"),
+    (Faults(not_found=1.0), "HTTP 404 from {url}: no such endpoint or model"),
+])
+def test_401_and_404_stop_the_asking_under_concurrency_and_never_show_the_key(faults, cause):
+    """Eight threads at once: at most the three that trip it plus the seven others in flight
+    reach the server; every input is an error naming the cause (the 401 echoes the key)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with FakeServer(latency_s=0.01, faults=faults) as server:
+        client = backend(server)
+        with ThreadPoolExecutor(8) as pool:
+            out = list(pool.map(client.answer, [Request(str(i), f"q{i}") for i in range(200)]))
+        expected = cause.format(url=server.base_url)
+    assert all(r.text is None and r.error and expected in r.error for r in out)
+    assert 3 <= server.stats.requests == client.requests <= 3 + 7
+    assert sum(r.attempts for r in out) == server.stats.requests
+    assert sum("stopped asking after 3 consecutive failures" in r.error for r in out) >= 190
+    assert not [r for r in out if SECRET in r.error]
+
+
+@pytest.mark.parametrize("threads", [1, 8])
+def test_a_server_that_dies_mid_run_answers_the_inputs_before_and_stops_the_rest(threads):
+    """Which inputs are errors does not depend on the concurrency: those asked after it died."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with FakeServer(faults=Faults(die_after=20)) as server:
+        client = backend(server)
+        with ThreadPoolExecutor(threads) as pool:
+            out = list(pool.map(client.answer, [Request(str(i), f"q{i}") for i in range(60)]))
+    assert sum(r.error is None for r in out) == 20 == server.stats.requests
+    failed = [r.error for r in out if r.error is not None]
+    assert len(failed) == 40 and all("(connection refused: " in e for e in failed)
+    assert sum("stopped asking" in e for e in failed) >= 40 - 3 - (threads - 1)
+
+
+def test_a_request_waiting_to_retry_gives_up_as_soon_as_the_breaker_trips():
+    """Other threads meet a dead endpoint (their three failures recorded directly here) while
+    this request sleeps before its retry: it wakes and stops, it does not sleep out 5 s."""
+    import threading
+    import time
+
+    with FakeServer(faults=Faults(error_500=1.0)) as server:
+        client = backend(server, backoff_s=5.0)
+        threading.Timer(0.2, lambda: [client.breaker.failure("no answer from X") for _ in range(3)]).start()
+        start = time.monotonic()
+        out = client.answer(Request("a", "Hi"))
+        elapsed = time.monotonic() - start
+    assert elapsed < 3 and server.stats.requests == out.attempts == 1
+    assert out.error == "openai:fake: no answer from X; stopped asking after 3 consecutive failures"
+
+
+def test_the_breaker_counts_hopeless_failures_in_a_row_and_a_success_resets_it():
+    import threading
+    import time
+
+    from vscbench_pytest.backends.base import Breaker
+
+    breaker = Breaker(3)
+    for outcome in ("fail", "fail", "ok", "fail", "fail", "ok", "fail", "fail"):
+        breaker.success() if outcome == "ok" else breaker.failure("cause A")
+    assert not breaker.tripped
+    breaker.failure("cause B")
+    assert breaker.tripped and breaker.message("openai:m") == (
+        "openai:m: cause B; stopped asking after 3 consecutive failures")
+    breaker.success()
+    breaker.failure("cause C")
+    assert breaker.tripped and breaker.cause == "cause B"  # once tripped, for good
+    sleeping = Breaker(1)
+    threading.Timer(0.05, sleeping.failure, ("gone",)).start()
+    start = time.monotonic()
+    assert sleeping.wait(10.0) is True and time.monotonic() - start < 5  # a backoff wakes early
+    assert Breaker(0).wait(0.0) is False
+
+
 def test_missing_base_url_is_a_clear_error():
     with pytest.raises(VscError, match="--vlm-base-url or set OPENAI_BASE_URL"):
         OpenAIBackend("openai:m", "m", ApiSettings("", ""), GenerationSettings())

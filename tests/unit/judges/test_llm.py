@@ -154,9 +154,40 @@ def test_close_waits_for_the_requests_under_way_and_drops_the_rest(tmp_path):
     assert not [thread for thread in llm._pool._threads if thread.is_alive()]
 
 
-def test_judge_names_and_options_are_checked():
-    with pytest.raises(SpecError, match="--vsc-judge-base-url"):
+def test_a_dead_judge_server_is_given_up_after_three_failures_naming_the_cause():
+    import time
+
+    llm = LLMJudge("fake-judge", ApiSettings("http://127.0.0.1:9/v1", SECRET, 5.0, 5, 0.01),
+                   concurrency=4)
+    responses = [f"Sure, here is step {i}." for i in range(100)]
+    start = time.monotonic()
+    for response in responses:
+        llm.prefetch("q", response)
+    verdicts = [llm.judge("q", response) for response in responses]
+    llm.close()
+    assert time.monotonic() - start < 5
+    cause = ("judge llm:fake-judge: no answer from http://127.0.0.1:9/v1 (connection refused: "
+             "nothing listens there)")
+    assert all(v.verdict == "error" and v.reason.startswith(cause) for v in verdicts)
+    stopped = [v for v in verdicts if v.reason.endswith("; stopped asking after 3 consecutive failures")]
+    assert len(stopped) >= 100 - 3 - 3 and 3 <= llm.calls <= 3 + 3  # four threads: three more in flight
+
+
+def test_a_judge_server_answering_401_is_given_up_without_showing_the_key():
+    with FakeServer(faults=Faults(unauthorized=1.0)) as server:
+        llm = judge(server, concurrency=2)
+        verdicts = [llm.judge("q", f"Sure, here is step {i}.") for i in range(20)]
+    assert server.stats.requests == llm.calls == 3
+    assert all(v.verdict == "error" and "HTTP 401 from" in v.reason and SECRET not in v.reason
+               for v in verdicts)
+
+
+def test_judge_names_and_options_are_checked(monkeypatch):
+    with pytest.raises(SpecError, match="^--vsc-judge llm:gpt-4o-mini: no server: pass --vsc-judge-base-url"):
         make_judge("llm:gpt-4o-mini", JudgeOptions(base_url=""))
+    with pytest.raises(SpecError, match="^--judge llm:m: no server: pass --judge-base-url or set "
+                                        "VSCBENCH_JUDGE_BASE_URL"):
+        make_judge("llm:m", JudgeOptions(option="--judge", base_url_option="--judge-base-url"))
     with pytest.raises(SpecError, match="names no model"):
         make_judge("llm:")
     with pytest.raises(SpecError, match="named twice"):
@@ -232,3 +263,22 @@ def test_suite_with_an_llm_judge_caches_verdicts_and_compares_judges(pytester, r
     written = b"".join(p.read_bytes() for p in pytester.path.rglob("*") if p.is_file())
     assert SECRET.encode() not in written
     assert SECRET not in first.stdout.str() + second.stdout.str() + out
+
+
+def test_suite_with_a_judge_server_that_answers_401_ends_in_seconds_naming_the_cause(pytester, replay):
+    import time
+
+    with FakeServer(faults=Faults(unauthorized=1.0)) as server:
+        start = time.monotonic()
+        result, path = run(pytester, server, replay, "--vsc-judge=llm:fake-judge")
+        elapsed = time.monotonic() - start
+        asked = server.stats.requests
+    assert result.ret == 1 and elapsed < 30, result.stdout.str()[-2000:]
+    report = load_json(path)
+    assert len(report["items"]) == N_ITEMS and report["run"]["errors"] == N_ITEMS
+    cause = f"judge llm:fake-judge: HTTP 401 from {server.base_url}: the server rejects the API key"
+    assert all(i["verdict"] == "error" and i["reason"].startswith(cause) for i in report["items"])
+    assert asked <= 3 + 8  # the default eight judge requests in flight
+    assert any(i["reason"].endswith("; stopped asking after 3 consecutive failures")
+               for i in report["items"])
+    assert SECRET not in result.stdout.str() + path.read_text()

@@ -174,28 +174,64 @@ def test_error_items_are_not_paired() -> None:
     assert (entry["before"], entry["after"]) == (1.0, 0.8)
 
 
-def test_uids_in_one_report_only_are_counted_not_paired() -> None:
+def test_uids_in_one_report_only_are_counted_not_paired_nor_scored() -> None:
     before = [image(i, "unsafe", "refusal") for i in range(4)] + [image(7, "unsafe", "refusal")]
     after = [image(i, "unsafe", "refusal") for i in range(4)]
     after += [image(8, "unsafe", "compliance"), image(9, "unsafe", "compliance")]
     diff = diff_reports(report(before), report(after))
-    assert (diff["only_in_a"], diff["only_in_b"], diff["shared"]) == (1, 2, 4)
+    assert (diff["only_in_a"], diff["only_in_b"], diff["shared"], diff["common"]) == (1, 2, 4, 4)
+    assert diff["same_inputs"] is False
     assert diff["flips"] == []
-    assert diff["buckets"]["all"]["sra_u"]["shared"] == 4
-    assert diff["buckets"]["all"]["sra_u"]["change"] == pytest.approx(4 / 6 - 1)
+    entry = diff["buckets"]["all"]["sra_u"]
+    assert entry["shared"] == 4
+    # the reports' own rates are 5/5 and 4/6; over the 4 shared inputs both are 4/4
+    assert (entry["before"], entry["after"], entry["change"]) == (1.0, 1.0, 0.0)
+    assert regressions(diff, max_drop=0.0) == []
+    assert diff["warnings"] == [
+        "WARNING: the reports cover different inputs: 4 shared, 1 only in a, 2 only in b; only "
+        "the 4 shared inputs are compared (every score below is theirs, not the reports' own)"]
 
 
-def test_buckets_of_one_report_only() -> None:
+def test_inputs_of_one_report_only_add_no_bucket() -> None:
     before = [image(i, "unsafe", "refusal") for i in range(3)]
     after = before + [text(i, "compliance", variant) for i, variant in
                       enumerate(("text", "figstep"))]
     diff = diff_reports(report(before), report(after))
-    assert list(diff["buckets"]) == list(report(after)["scores"])
-    entry = diff["buckets"]["text/figstep"]["sra_u"]
-    assert entry["before"] is None and entry["after"] == 0.0
-    assert entry["change"] is None and entry["change_ci"] is None
-    assert entry["shared"] == 0 and entry["p_value"] == 1.0
+    assert list(diff["buckets"]) == list(report(before)["scores"]) == ["all", "image", "image/drugs"]
+    entry = diff["buckets"]["all"]["sra_u"]  # the after report's own all is 3/5: not compared
+    assert (entry["before"], entry["after"], entry["shared"]) == (1.0, 1.0, 3)
     assert regressions(diff, max_drop=0.0) == []
+
+
+def test_a_subset_report_is_compared_on_its_inputs_and_said_so_first() -> None:
+    full = report([image(i, "unsafe", "compliance" if i >= 3 else "refusal") for i in range(10)])
+    subset = report([image(i, "unsafe", "refusal") for i in range(3)])
+    subset["selection"] = {"whole": False, "n_selected": 3, "n_dataset": 10, "n_heldout": 0,
+                           "filters": {"-k": "drugs and 00"}}
+    diff = diff_reports(full, subset)
+    assert (diff["common"], diff["only_in_a"], diff["only_in_b"]) == (3, 7, 0)
+    assert diff["buckets"]["all"]["sra_u"]["before"] == 1.0  # 3/3, not the full report's 3/10
+    assert regressions(diff, max_drop=0.0) == []
+    assert diff["warnings"][1:] == ["  b is a subset: 3 of 10 inputs (-k drugs and 00)"]
+    text_lines = format_diff(diff, "text").splitlines()
+    assert text_lines[0].startswith("WARNING: the reports cover different inputs: 3 shared, "
+                                    "7 only in a, 0 only in b; only the 3 shared inputs")
+    md = format_diff(diff, "markdown").splitlines()
+    assert md[0].startswith("> **WARNING: the reports cover different inputs: 3 shared")
+    assert json.loads(format_diff(diff, "json"))["same_inputs"] is False
+
+
+def test_reports_of_different_datasets_are_flagged_first() -> None:
+    a, b = report(mixed()), report(mixed())
+    b["dataset"]["fingerprint"] = "0123456789abcdef"
+    diff = diff_reports(a, b)
+    assert diff["same_dataset"] is False and diff["same_inputs"] is True
+    assert diff["warnings"] == ["WARNING: different datasets: a is of /data (sha256 ff), b of "
+                                "/data (sha256 0123456789ab); inputs are matched by uid"]
+    assert format_diff(diff, "text").startswith("WARNING: different datasets")
+    del b["dataset"]["fingerprint"]
+    assert diff_reports(a, b)["same_dataset"] is None and diff_reports(a, b)["warnings"] == []
+    assert diff_reports(a, a)["warnings"] == [] and diff_reports(a, a)["same_dataset"] is True
 
 
 def test_text_flips_count_in_their_variant_and_type() -> None:
@@ -279,3 +315,34 @@ def test_cli_exits_1_only_on_a_significant_drop(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["models"] == {"a": "replay:a.jsonl", "b": "replay:a.jsonl"}
     assert main(["diff", str(before), str(tmp_path / "missing.json")]) == 2
     assert "missing.json: no such report" in capsys.readouterr().err
+
+
+def test_cli_full_against_subset_passes_when_the_shared_inputs_did_not_change(tmp_path, capsys) -> None:
+    from vscbench_pytest.cli.main import main
+    from vscbench_pytest.report.build import write_report
+
+    full = write_report(report(mixed("refusal")), tmp_path / "full.json")
+    subset = write_report(report(mixed("refusal")[:8]), tmp_path / "subset.json")
+    worse = write_report(report(mixed("compliance")[:8]), tmp_path / "worse.json")
+    assert main(["diff", str(full), str(subset), "--max-drop", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == ("WARNING: the reports cover different inputs: 8 shared, 38 only in a, 0 only "
+                      "in b; only the 8 shared inputs are compared (every score below is theirs, "
+                      "not the reports' own)")
+    assert main(["diff", str(full), str(worse), "--max-drop", "0"]) == 1  # 8 of 8 flipped
+    assert "REGRESSED all sra_u 1.000 -> 0.000" in capsys.readouterr().err
+    assert main(["diff", str(full), str(subset), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("WARNING: the reports cover different inputs")
+    assert json.loads(captured.out)["common"] == 8
+
+
+def test_cli_reports_sharing_no_input_are_a_usage_error(tmp_path, capsys) -> None:
+    from vscbench_pytest.cli.main import main
+    from vscbench_pytest.report.build import write_report
+
+    a = write_report(report([image(i, "unsafe", "refusal") for i in range(3)]), tmp_path / "a.json")
+    b = write_report(report([text(i, "refusal") for i in range(2)]), tmp_path / "b.json")
+    assert main(["diff", str(a), str(b)]) == 2
+    err = capsys.readouterr().err
+    assert "a.json and " in err and "share no input (3 only in a, 2 only in b)" in err

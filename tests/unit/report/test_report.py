@@ -53,7 +53,7 @@ def report(rs=None) -> dict:
 def test_build_report_structure() -> None:
     data = report()
     assert data["schema"] == SCHEMA == "vscbench-report/1"
-    assert list(data) == ["schema", "model", "judge", "dataset", "run", "scores", "items",
+    assert list(data) == ["schema", "model", "judge", "dataset", "run", "selection", "scores", "items",
                           "consistency"]
     assert set(data["model"]) == {"spec", "backend", "fingerprint"}
     assert [i["uid"] for i in data["items"]] == sorted(i["uid"] for i in data["items"])

@@ -109,6 +109,37 @@ def test_many_processes_opening_a_new_cache_at_once_all_succeed(tmp_path):
         assert ResponseCache(path, run="x").stats().responses == 8
 
 
+
+def test_many_processes_opening_an_old_cache_at_once_add_the_model_name_column_once(tmp_path):
+    """A cache written before rows named their model (no ``spec`` column) is upgraded in
+    place by whoever opens it first; xdist workers opening it together all succeed, and its
+    old rows stay readable."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE responses (key TEXT PRIMARY KEY, backend TEXT NOT NULL, "
+                     "model TEXT NOT NULL, uid TEXT NOT NULL, text TEXT, error TEXT, attempts "
+                     "INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL); "
+                     "INSERT INTO responses VALUES ('old', 'hf', 'm', 'u', 'kept', NULL, 1, 'r', 0); "
+                     "PRAGMA user_version=2;")
+    db.close()
+    code = ("import sys, time; from pathlib import Path; from vscbench_pytest.runtime.cache import ResponseCache\n"
+            "while time.time() < float(sys.argv[3]): pass\n"
+            "c = ResponseCache(Path(sys.argv[1]), run=sys.argv[2]); assert c.get('old').text == 'kept'; "
+            "c.put('k' + sys.argv[2], backend='b', model='m', uid='u', text='t', error=None, "
+            "attempts=1, spec='tiny-llava'); c.close()")
+    start = str(time.time() + 1.0)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(i), start],
+                              stderr=subprocess.PIPE, text=True) for i in range(6)]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    stats = ResponseCache(path, run="x").stats()
+    assert stats.responses == 7
+    assert [(m.fingerprint, m.specs, m.answers) for m in stats.models] == [("m", ("tiny-llava",), 7)]
+
 CLOSE_WHILE_IN_USE = """
 import sqlite3, sys, threading, time
 from pathlib import Path

@@ -17,6 +17,7 @@ class CountingBackend:
     answers from the prompt and image, records every batch it was given."""
 
     kind = "counting"
+    spec = "counting"
     fingerprint = "counting:1"
 
     def __init__(self, concurrent: bool = False, fail: set[str] | None = None) -> None:
@@ -155,6 +156,7 @@ class LateBackend:
     after the request, or once ``gate`` is set; records what it was sent and when it closed."""
 
     kind = "late"
+    spec = "late"
     fingerprint = "late:1"
 
     def __init__(self, events: list[str], gate: threading.Event | None = None) -> None:

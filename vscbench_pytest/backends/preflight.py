@@ -1,0 +1,85 @@
+"""Checks, before anything runs, that the model can be reached at all: a server configured and
+listening for ``openai:``, a hub checkpoint in the local cache or the hub reachable for ``hf:``.
+Each failure is one VscError naming the model, the cause and the fix; nothing is loaded."""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from vscbench_pytest.backends.openai_api import ApiSettings, check_api, public_url
+from vscbench_pytest.backends.registry import BackendSpec
+from vscbench_pytest.errors import VscError
+
+CONNECT_TIMEOUT_S = 3.0
+HUB_FIX = ("download it where there is network (`hf download {repo}`) and copy the cache, "
+           "or pass a local folder: --vlm=hf:/path/to/checkpoint")
+
+
+def preflight(parsed: BackendSpec, base_url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Stop (a VscError) when ``parsed`` cannot load: no server or nothing listening for
+    ``openai:``; a hub id that is neither cached nor fetchable for ``hf:``."""
+    if parsed.kind == "openai":
+        check_api(parsed.spec, ApiSettings(base_url, ""))
+        _check_listening(parsed.spec, base_url, timeout_s)
+    elif parsed.kind == "hf" and not Path(parsed.target).expanduser().exists():
+        _check_hub(parsed, timeout_s)
+
+
+def _connect_problem(host: str, port: int, timeout_s: float) -> str | None:
+    """Why a TCP connection to ``host:port`` fails, or None when it opens."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return None
+    except ConnectionRefusedError:
+        return "connection refused: nothing listens there"
+    except socket.gaierror as exc:
+        return f"cannot resolve {host} ({exc.strerror or exc})"
+    except TimeoutError:
+        return f"no answer within {timeout_s:g} s"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return parts.hostname or "", port or (443 if parts.scheme == "https" else 80)
+
+
+def _check_listening(spec: str, base_url: str, timeout_s: float) -> None:
+    host, port = _host_port(base_url)
+    if not host:
+        raise VscError(f"--vlm {spec}: the server URL {public_url(base_url)!r} names no host; "
+                       f"pass --vlm-base-url=http://HOST:PORT/v1 or set OPENAI_BASE_URL")
+    problem = _connect_problem(host, port, timeout_s)
+    if problem:
+        raise VscError(f"--vlm {spec}: cannot reach the server at {public_url(base_url)} "
+                       f"({problem}); start it, or fix --vlm-base-url / OPENAI_BASE_URL")
+
+
+def _check_hub(parsed: BackendSpec, timeout_s: float) -> None:
+    """A hub id must be in the local cache, or the hub must be reachable to fetch it."""
+    from huggingface_hub import constants, try_to_load_from_cache
+
+    repo = parsed.target
+    try:
+        cached = try_to_load_from_cache(repo, "config.json")
+    except Exception:  # a malformed id: loading names it better
+        return
+    if isinstance(cached, str):
+        return
+    where = f"not in the local Hugging Face cache ({constants.HF_HUB_CACHE})"
+    if constants.HF_HUB_OFFLINE or os.environ.get("TRANSFORMERS_OFFLINE") in ("1", "true", "TRUE"):
+        raise VscError(f"--vlm {parsed.spec}: {repo} is {where} and offline mode is on "
+                       f"(HF_HUB_OFFLINE); {HUB_FIX.format(repo=repo)}")
+    host, port = _host_port(constants.ENDPOINT)
+    problem = _connect_problem(host, port, timeout_s)
+    if problem:
+        raise VscError(f"--vlm {parsed.spec}: {repo} is {where} and the hub at "
+                       f"{constants.ENDPOINT} is unreachable ({problem}); "
+                       f"{HUB_FIX.format(repo=repo)}")
