@@ -38,7 +38,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
              "a missed input (without --vsc-score-only); a snapshot difference (without "
              "--vsc-score-only, or with --vsc-snapshot-gate)"),
     ExitCode("pytest", PYTEST_INTERRUPTED, "interrupted",
-             "Ctrl-C, or -x/--maxfail stopped the run; the report is written and says so"),
+             "Ctrl-C (KeyboardInterrupt) stopped the run; the report is written, marked "
+             "incomplete, and the gate fails"),
     ExitCode("pytest", PYTEST_INTERNAL, "internal error", "a bug in pytest, a plugin or here"),
     ExitCode("pytest", PYTEST_USAGE, "usage error",
              "a bad option or ini value; a gate option, --vsc-baseline or --vsc-snapshots "
@@ -54,7 +55,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
     ExitCode("vscbench", CLI_FAILED, "failed", "gate: a rule failed; diff: a significant "
              "regression; judge-eval: a case could not be judged; sweep: a row failed; "
              "data check: a problem was found; export: an input's image is missing or unreadable "
-             "(its row says why; the file is complete)"),
+             "(its row says why; the file is complete); any command whose reader stopped "
+             "early (`| head`): its verdict may not have been read"),
     ExitCode("vscbench", CLI_USAGE, "usage error", "a bad argument, a missing or malformed "
              "file, a missing extra (one 'vscbench:' line names it); gate with no rules (given "
              "or recorded in the report); diff of two reports that share no input"),
