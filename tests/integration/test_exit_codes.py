@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.helpers.suite import install_suite
+from vscbench_pytest.bundled import bundled_data
 from vscbench_pytest.exit_codes import EXIT_CODES
 
 SMALL = ["--vsc-track=image", "--vsc-category=drugs", "--vsc-score-only"]
@@ -74,15 +75,23 @@ def a_report(tmp_path_factory):
     (0, ["summary", "{report}"]),
     (0, ["gate", "{report}", "--min-sra-s", "0"]),
     (0, ["diff", "{report}", "{report}"]),
+    (0, ["report", "{report}", "--markdown", "summary.md"]),
+    (0, ["data", "check", "{data}"]),
+    (0, ["cache", "--path", "{cache}", "stats"]),
+    (2, ["cache", "--path", "no-such-cache.sqlite", "stats"]),
+    (0, ["export", "--sample", "4", "-o", "inputs.jsonl"]),
     (1, ["gate", "{report}", "--min-sra-u", "0.99"]),
     (1, ["judge-eval", "--judge", "llm:m", "--judge-base-url", "http://127.0.0.1:9/v1"]),
     (2, ["gate", "{report}"]),  # no rules given, none recorded: it would pass on anything
     (2, ["gate", "no-such-report.json", "--min-sra-u", "0.5"]),
     (2, ["summary", "--no-such-flag"]),
     (2, ["export", "--track", "video"]),
+    (2, ["data", "check", "no-such-folder"]),
+    (2, ["diff", "{report}", "no-such-report.json"]),
 ])
 def test_vscbench_exits_as_the_table_says(a_report, tmp_path, code, args):
-    result = vscbench(*[a.format(report=a_report) for a in args], cwd=tmp_path)
+    places = {"report": a_report, "cache": a_report.parent / "c.sqlite", "data": bundled_data()}
+    result = vscbench(*[a.format(**places) for a in args], cwd=tmp_path)
     assert result.returncode == code, result.stdout[-1500:] + result.stderr[-1500:]
     if code == 2:
         assert "Traceback" not in result.stderr

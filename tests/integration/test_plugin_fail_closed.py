@@ -55,9 +55,9 @@ def test_a_gate_in_the_ini_without_a_model_is_a_usage_error(pytester):
 
 
 def test_without_a_model_or_a_gate_the_suite_skips_saying_how_to_choose_one(pytester):
-    result, out = run(pytester, "-rs")
+    result, out = run(pytester)  # no -rs: the end of the output says it
     assert result.ret == PYTEST_OK
-    assert "no model chosen: run `pytest --vlm=tiny-llava`" in out
+    assert "vscbench: no model chosen: run `pytest --vlm=tiny-llava`" in out
     assert "deselected" not in out  # the utility test with no --vsc-utility is not noise
 
 

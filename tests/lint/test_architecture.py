@@ -69,7 +69,7 @@ def test_a_pytest_import_outside_the_plugin_breaks_its_contract(tmp_path: Path) 
 
 
 def test_ruff_passes() -> None:
-    result = run([tool("ruff"), "check", "vscbench_pytest", "tests", "tests_safety", "bench", "fixtures",
+    result = run([tool("ruff"), "check", "vscbench_pytest", "tests", "tests_safety", "bench", "fixtures", "docs",
                   "conftest.py"])
     assert result.returncode == 0, result.stdout[-4000:]
 

@@ -94,3 +94,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = state_of(config)
     if state.active:
         terminal.write_summary(terminalreporter, state, config)
+    else:
+        terminal.write_no_model(terminalreporter)

@@ -92,3 +92,12 @@ def _snapshot_lines(state: VscState) -> list[str]:
         lines.append("  snapshot differences are reported, not gating, under --vsc-score-only "
                      "(--vsc-snapshot-gate makes them fail the session)")
     return lines
+
+
+def write_no_model(tr: Any) -> None:
+    """Suite tests skipped for want of a model: say once, at the end, how to choose one."""
+    from vscbench_pytest.plugin.parametrize import NO_MODEL
+
+    skipped = tr.stats.get("skipped", [])
+    if any(NO_MODEL in str(getattr(report, "longrepr", "")) for report in skipped):
+        tr.write_line(f"vscbench: {NO_MODEL}", yellow=True)

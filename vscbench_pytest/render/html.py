@@ -233,6 +233,10 @@ def render_html(reports: list[Report], names: list[str] | None = None) -> str:
 
 # --- files -------------------------------------------------------------------------------------
 
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
 def write_outputs(reports: list[Report], html_path: Path | None, markdown_path: Path | None,
                   names: list[str] | None = None) -> list[Path]:
     """Write the page and/or the Markdown (UTF-8) and append the Markdown to
@@ -247,6 +251,8 @@ def write_outputs(reports: list[Report], html_path: Path | None, markdown_path: 
         written.append(path)
     summary = os.environ.get(STEP_SUMMARY_ENV)
     markdown = render_markdown(reports, names) if (markdown_path is not None or summary) else ""
+    if markdown_path is not None and summary and _same_file(Path(markdown_path), Path(summary)):
+        markdown_path = None  # --markdown "$GITHUB_STEP_SUMMARY": append once, keep earlier steps'
     if markdown_path is not None:
         path = Path(markdown_path)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -131,9 +131,12 @@ def test_vlm_text_only_on_the_command_line(pytester) -> None:
             from vscbench_pytest.plugin.options import read_settings
             assert read_settings(pytestconfig).text_only is True
     """)
-    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=openai:smol",
-                                  "--vlm-base-url=http://127.0.0.1:9/v1", "--vsc-no-cache",
-                                  "--vlm-text-only").assert_outcomes(passed=1)
+    from vscbench_pytest.testing import FakeServer
+
+    with FakeServer() as server:  # a server must listen: the session checks before it starts
+        pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=openai:smol",
+                                      f"--vlm-base-url={server.base_url}", "--vsc-no-cache",
+                                      "--vlm-text-only").assert_outcomes(passed=1)
     refused = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=tiny-llava", "--vlm-text-only")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
     refused.stderr.fnmatch_lines(["*--vlm-text-only: only for openai: models*"])

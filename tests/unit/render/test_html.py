@@ -171,6 +171,15 @@ def test_write_outputs_appends_step_summary(one: dict, tmp_path: Path,
     assert summary.read_text(encoding="utf-8") == "# earlier step\nkept\n" + markdown * 2
 
 
+def test_markdown_to_the_step_summary_itself_is_appended_once(one: dict, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert write_outputs([one], None, summary) == [summary]
+    assert summary.read_text(encoding="utf-8") == "# earlier step\n" + render_markdown([one])
+
+
 def test_write_outputs_without_step_summary(one: dict, tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
