@@ -157,7 +157,9 @@ def test_a_server_that_dies_midrun_leaves_errors_and_a_rerun_asks_only_for_them(
 
 
 def test_ctrl_c_midrun_writes_an_incomplete_report_keeps_the_cache_valid_and_resumes(tmp_path, data, spawn):
-    with FakeServer(latency_s=0.2) as server:
+    # 0.6 s an answer, 2 at a time: the rest cannot all arrive before Ctrl-C lands, even on a
+    # loaded machine (at 0.2 s they sometimes did)
+    with FakeServer(latency_s=0.6) as server:
         proc = spawn(command(tmp_path, data, server, "interrupted", "--vsc-concurrency=2"),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         wait_for(lambda: server.stats.requests >= 8)
