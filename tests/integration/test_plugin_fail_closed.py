@@ -161,3 +161,46 @@ def test_a_model_that_scores_nothing_fails_the_session(pytester):
                           "--vlm-text-only", *SMALL)
     assert result.ret == PYTEST_FAILED
     assert "no input was scored: nothing to gate on" in out
+
+
+def test_a_session_that_collects_no_suite_input_keeps_the_last_report(pytester):
+    """`pytest tests/ --vlm=X` runs only the user's tests: no report is written over the last
+    full run's; with a gate set it fails, since the gate would pass on nothing."""
+    install_suite(pytester)
+    mine = pytester.mkdir("mine")
+    (mine / "test_mine.py").write_text("def test_mine():\n    pass\n")
+    full, out = run(pytester, "--vlm=tiny-llava", *SMALL, "--vsc-report=full.json")
+    kept = (pytester.path / "full.json").read_bytes()
+    result, out = run(pytester, "mine", "--vlm=tiny-llava", "--vsc-report=full.json")
+    assert result.ret == PYTEST_OK
+    assert "vscbench: no VSCBench input was collected in this session" in out
+    assert (pytester.path / "full.json").read_bytes() == kept
+    result, out = run(pytester, "mine", "--vlm=tiny-llava", "--vsc-report=full.json",
+                      "--vsc-min-sra-u=0.5", "--junitxml=junit.xml", "-n", "2")
+    assert result.ret == PYTEST_FAILED
+    assert "vscbench gate FAILED: no VSCBench input was collected" in out
+    assert "-p no:vscbench" in out
+    assert (pytester.path / "full.json").read_bytes() == kept
+    suite, gate, props, _ = _junit(pytester.path / "junit.xml")
+    assert gate.find("failure") is not None and props == {"vscbench.gate": "failed"}
+
+
+def test_an_llm_judge_whose_server_is_not_there_stops_before_any_request(pytester):
+    port = free_port()
+    result, out = run(pytester, "--vlm=tiny-llava", *SMALL, "--vsc-judge=llm:j",
+                      f"--vsc-judge-base-url=http://127.0.0.1:{port}/v1")
+    assert result.ret == PYTEST_USAGE
+    assert (f"--vsc-judge llm:j: cannot reach the judge server at http://127.0.0.1:{port}/v1 "
+            f"(connection refused") in out
+    assert no_report(pytester)
+
+
+def test_an_empty_report_path_is_a_usage_error(pytester):
+    result, out = run(pytester, "--vlm=tiny-llava", "--vsc-report=")
+    assert result.ret == PYTEST_USAGE
+    assert "--vsc-report is empty (an unset CI variable?)" in out
+
+
+def test_the_header_says_how_much_of_the_data_is_selected(pytester):
+    result, out = run(pytester, "--vlm=tiny-llava", *SMALL, "--collect-only")
+    assert "(18 of 108 inputs selected)" in out  # of the image-centric sheet --vsc-track loads

@@ -83,3 +83,16 @@ def _check_hub(parsed: BackendSpec, timeout_s: float) -> None:
         raise VscError(f"--vlm {parsed.spec}: {repo} is {where} and the hub at "
                        f"{constants.ENDPOINT} is unreachable ({problem}); "
                        f"{HUB_FIX.format(repo=repo)}")
+
+
+def preflight_judge(name: str, base_url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Stop (a VscError) when an ``llm:`` judge's server is not configured or not listening."""
+    if not base_url:
+        raise VscError(f"--vsc-judge {name}: no judge server: pass --vsc-judge-base-url or set "
+                       f"VSCBENCH_JUDGE_BASE_URL (or OPENAI_BASE_URL)")
+    host, port = _host_port(base_url)
+    problem = _connect_problem(host, port, timeout_s) if host else "the URL names no host"
+    if problem:
+        raise VscError(f"--vsc-judge {name}: cannot reach the judge server at "
+                       f"{public_url(base_url)} ({problem}); start it, or fix "
+                       f"--vsc-judge-base-url / VSCBENCH_JUDGE_BASE_URL")

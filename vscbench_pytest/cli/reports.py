@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vscbench_pytest.errors import SpecError, VscError
+from vscbench_pytest.util.fmt import escape_markdown
 
 if TYPE_CHECKING:
     from vscbench_pytest.report.schema import Report
@@ -90,13 +91,26 @@ def diff(args: argparse.Namespace) -> int:
     if args.format == "json":  # the JSON holds them too; a person reading the terminal sees them
         for line in result["warnings"]:
             print(line, file=sys.stderr)
+    failures = [] if args.max_drop is None else regressions(result, args.max_drop, args.alpha)
+    if args.format == "markdown":  # a step summary: its own heading, the verdict first
+        print(_diff_verdict_markdown(args, failures))
     print(format_diff(result, args.format))
-    if args.max_drop is None:
-        return 0
-    failures = regressions(result, args.max_drop, args.alpha)
     for message in failures:
         print(f"REGRESSED {message}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _diff_verdict_markdown(args: argparse.Namespace, failures: list[str]) -> str:
+    """The heading of a Markdown diff and, with --max-drop, the regression verdict first."""
+    lines = [f"### VSCBench diff: {escape_markdown(Path(args.a).name)} -> "
+             f"{escape_markdown(Path(args.b).name)}", ""]
+    if args.max_drop is not None and failures:
+        lines += [f"**Regression check: FAILED** (max drop {args.max_drop:g})", ""]
+        lines += [f"- REGRESSED {escape_markdown(message)}" for message in failures]
+        lines.append("")
+    elif args.max_drop is not None:
+        lines += [f"**Regression check: passed** (no significant drop beyond {args.max_drop:g})", ""]
+    return "\n".join(lines)
 
 
 def report(args: argparse.Namespace) -> int:

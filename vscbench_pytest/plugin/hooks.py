@@ -43,8 +43,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not state.active:
         return None
     judges = ", ".join(j.name for j in state.runtime.judges)
+    selected, total = len(state.plan.selected()), len(state.plan.dataset.items)
+    inputs = f"{selected} inputs" if selected == total else f"{selected} of {total} inputs selected"
     return [f"vscbench: model {state.settings.vlm}, judge {judges}, "
-            f"data {state.plan.dataset.root} ({len(state.plan.selected())} inputs)"]
+            f"data {state.plan.dataset.root} ({inputs})"]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -31,21 +31,24 @@ def score_properties(report: Report) -> list[tuple[str, str]]:
     return props
 
 
-def record_gate(config: pytest.Config, report: Report, failures: list[Failure]) -> None:
-    """Add the gate test case and the score properties to the JUnit XML, if one is written."""
+def record_gate(config: pytest.Config, report: Report | None, failures: list[Failure],
+                rules: list[str] | None = None) -> None:
+    """Add the gate test case and the score properties to the JUnit XML, if one is written
+    (no report: a session that scored nothing; the case carries only the failure)."""
     from _pytest.junitxml import xml_key
 
     xml = config.stash.get(xml_key, None)
     if xml is None:
         return
-    props = score_properties(report)
+    props = score_properties(report) if report is not None else [("vscbench.gate", "failed")]
     for name, value in props:
         xml.add_global_property(name, value)
-    rules = ", ".join(report["gate"]["rules"]) or "no rules: the run must be complete and score something"
+    rules = report["gate"]["rules"] if report is not None else (rules or [])
+    shown = ", ".join(rules) or "no rules: the run must be complete and score something"
     message = "\n".join(f.message for f in failures)
     location = ("vscbench", None, "gate")
     call = pytest.TestReport(GATE_NODEID, location, {}, "failed" if failures else "passed",
-                             f"vscbench gate FAILED ({rules}):\n{message}" if failures else None,
+                             f"vscbench gate FAILED ({shown}):\n{message}" if failures else None,
                              "call")
     teardown = pytest.TestReport(GATE_NODEID, location, {}, "passed", None, "teardown",
                                  user_properties=props)

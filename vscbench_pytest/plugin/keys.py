@@ -20,6 +20,7 @@ SNAP_ATTR = "vscbench_snapshot"
 LOAD_ATTR = "vscbench_load_failure"  # why the model could not load (a worker's first report)
 # keys of an xdist worker's workeroutput / workerinput
 EXPECTED_KEY = "vscbench_expected"
+COLLECTED_KEY = "vscbench_collected"
 JUDGE_CALLS_KEY = "vscbench_judge_calls"
 NOTICES_KEY = "vscbench_notices"
 RUN_ID_KEY = "vscbench_run_id"

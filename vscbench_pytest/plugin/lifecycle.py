@@ -14,6 +14,7 @@ from vscbench_pytest.plugin.junit import record_gate
 from vscbench_pytest.plugin.keys import CACHE_KEY, RUN_ID_KEY, STATE, is_worker, runs_tests
 from vscbench_pytest.plugin.options import read_settings
 from vscbench_pytest.runtime import collector
+from vscbench_pytest.scoring.gate import Failure
 from vscbench_pytest.session.checks import check_gate_buckets, check_model_reachable, fail_closed
 from vscbench_pytest.session.state import VscState
 
@@ -97,6 +98,9 @@ def finish(session: pytest.Session, *, interrupted: bool) -> None:
         return
     if not state.active or session.config.option.collectonly:
         return
+    if not state.tally.collected and not state.tally.results and not state.tally.problems:
+        _nothing_collected(session, state)  # e.g. `pytest tests/`: no report overwritten
+        return
     try:
         outcome = state.finish(interrupted=interrupted)
     except OSError as exc:
@@ -106,6 +110,22 @@ def finish(session: pytest.Session, *, interrupted: bool) -> None:
         outcome = state.finish(interrupted=interrupted, write=False)
     record_gate(session.config, outcome.report, outcome.failures)
     if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _nothing_collected(session: pytest.Session, state: VscState) -> None:
+    """No suite input was collected: no report is written (the last one stays); with a gate
+    set, the session fails, since a gate must not pass on nothing."""
+    gated = bool(state.plan.rules) or state.settings.baseline is not None
+    state.nothing_collected = (
+        "no VSCBench input was collected in this session, so nothing was scored and no report "
+        "was written; the suite runs with `pytest --pyargs vscbench_pytest.suite`"
+        + (" (gate options set in an ini file? `-p no:vscbench` runs only your own tests)"
+           if gated else ""))
+    if gated:
+        record_gate(session.config, None, [Failure("collected", state.nothing_collected)],
+                    [str(rule) for rule in state.plan.rules])
+    if gated and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

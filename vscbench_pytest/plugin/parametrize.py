@@ -63,5 +63,6 @@ def remember_expected(session: pytest.Session) -> None:
     """Which inputs this process is expected to report (not the ones skipped for the model)."""
     state = state_of(session.config)
     skipped = {item.uid for item in state.plan.skipped_inputs()} if state.active else set()
-    state.tally.expected = {record.uid for record in map(item_of, session.items)
-                            if record is not None and record.uid not in skipped}
+    records = [record for record in map(item_of, session.items) if record is not None]
+    state.tally.collected = len(records)
+    state.tally.expected = {record.uid for record in records if record.uid not in skipped}

@@ -25,6 +25,11 @@ def write_summary(tr: Any, state: VscState, config: pytest.Config) -> None:
         tr.write_line(f"vscbench: {counts['image']} image-centric and {counts['text']} "
                       f"text-centric inputs selected")
         return
+    if state.nothing_collected is not None:
+        gated = bool(state.plan.rules) or state.settings.baseline is not None
+        prefix = "vscbench gate FAILED: " if gated else "vscbench: "
+        tr.write_line(prefix + state.nothing_collected, red=gated, yellow=not gated)
+        return
     outcome = state.outcome
     if outcome is None:
         return

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from vscbench_pytest.plugin.keys import (
+    COLLECTED_KEY,
     COUNTS,
     COUNTS_ATTR,
     EXPECTED_KEY,
@@ -66,6 +67,7 @@ def receive(state: VscState, report: pytest.TestReport) -> bool:
 def worker_output(state: VscState) -> dict[str, Any]:
     """What a worker tells the controller at its end (builtin types only)."""
     return {EXPECTED_KEY: json.dumps(sorted(state.tally.expected)),
+            COLLECTED_KEY: state.tally.collected,
             JUDGE_CALLS_KEY: state.runtime.judge_calls(),
             NOTICES_KEY: json.dumps(state.tally.notices)}
 
@@ -77,4 +79,5 @@ def worker_down(state: VscState, name: str, output: dict[str, Any] | None, error
         state.tally.lose_worker(name, error)
         return
     state.tally.add_worker(name, json.loads(output[EXPECTED_KEY]), int(output.get(JUDGE_CALLS_KEY, 0)),
-                           json.loads(output.get(NOTICES_KEY, "[]")))
+                           json.loads(output.get(NOTICES_KEY, "[]")),
+                           int(output.get(COLLECTED_KEY, 0)))

@@ -34,10 +34,14 @@ def check_gate_buckets(plan: Plan) -> None:
 
 def check_model_reachable(plan: Plan) -> None:
     """A VscError when the model cannot load at all (no server, nothing listening, a hub id
-    neither cached nor fetchable): one line, before anything runs."""
-    from vscbench_pytest.backends.preflight import preflight
+    neither cached nor fetchable), or an ``llm:`` judge's server is not there: one line,
+    before anything runs."""
+    from vscbench_pytest.backends.preflight import preflight, preflight_judge
 
     preflight(plan.model, plan.settings.base_url)
+    for name in plan.settings.judges:
+        if name.startswith("llm:"):
+            preflight_judge(name, plan.settings.judge_base_url)
 
 
 def fail_closed(settings: Settings) -> None:

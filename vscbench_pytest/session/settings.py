@@ -32,10 +32,12 @@ class PytestSelection:
         return tuple(arg for arg in self.args if "::" in arg)
 
     def filters(self) -> dict[str, Any]:
-        """The given options as the user wrote them: ``{"-k": "drugs", "--lf": True, ...}``."""
+        """The given options as the user wrote them: ``{"-k": "drugs", "--lf": True, ...}``;
+        of the arguments, the test files and ids (a folder or the suite's package is no filter)."""
         given: dict[str, Any] = {"-k": self.keyword, "-m": self.markexpr, "--lf": self.last_failed,
                                  "--ff": self.failed_first, "--sw": self.stepwise,
-                                 "--deselect": list(self.deselect), "args": list(self.args)}
+                                 "--deselect": list(self.deselect),
+                                 "args": [a for a in self.args if "::" in a or a.endswith(".py")]}
         return {name: value for name, value in given.items() if value}
 
     @property
@@ -150,6 +152,13 @@ def _utility(value: str | None) -> str | None:
     return value
 
 
+def _report_path(value: str | None) -> Path | None:
+    if value is not None and not value.strip():
+        raise SpecError("--vsc-report is empty (an unset CI variable?): name the report file, or "
+                        "leave the option out for .vscbench/reports/<model-key>.json")
+    return Path(value).expanduser() if value else None
+
+
 def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "") -> Settings:
     """Settings from the options' values (command line over ini, keyed by option name, None
     when not given); ``addopts`` is the ini file's addopts. A SpecError names the bad option."""
@@ -172,7 +181,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
         judge_concurrency=_number(values["--vsc-judge-concurrency"], "--vsc-judge-concurrency",
                                   int, 1) or 8,
         judge_labels=values["--vsc-judge-labels"] or "",
-        report=Path(report).expanduser() if report else None,
+        report=_report_path(report),
         min_sra_u=_number(values["--vsc-min-sra-u"], "--vsc-min-sra-u", float),
         min_sra_s=_number(values["--vsc-min-sra-s"], "--vsc-min-sra-s", float),
         gate=tuple(gate),

@@ -23,6 +23,7 @@ class VscState:
     tally: Tally
     outcome: Outcome | None = None
     load_failure: str | None = None  # why the model could not load: the run never started
+    nothing_collected: str | None = None  # the session collected no suite input: why it says so
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VscState:

@@ -22,6 +22,7 @@ class Tally:
     started: float = field(default_factory=time.time)
     results: dict[str, ItemResult] = field(default_factory=dict)
     expected: set[str] = field(default_factory=set)
+    collected: int = 0  # vscbench inputs collected (with those skipped for the model)
     problems: list[str] = field(default_factory=list)  # the run is incomplete: the gate fails
     notices: list[str] = field(default_factory=list)  # worth knowing; the scores are whole
     workers: set[str] = field(default_factory=set)
@@ -51,9 +52,10 @@ class Tally:
             self.snapshots[f"open_{kind}"] += 1
 
     def add_worker(self, name: str, expected: list[str], judge_requests: int,
-                   notices: list[str]) -> None:
+                   notices: list[str], collected: int = 0) -> None:
         """What an xdist worker reported when it finished."""
         self.workers.add(name)
+        self.collected = max(self.collected, collected)  # each worker collects every test
         self.expected |= set(expected)
         self.counts["judge_requests"] += judge_requests
         self.notices += notices

@@ -90,3 +90,23 @@ def test_the_markdown_summary_says_a_report_is_a_subset(tmp_path: Path, monkeypa
     whole = write(tmp_path, gate=gate, selection={**selection, "whole": True})
     assert main(["report", str(whole), "--markdown", str(summary)]) == CLI_OK
     assert "subset" not in summary.read_text()
+
+
+def test_a_markdown_diff_has_a_heading_and_its_verdict_first(tmp_path: Path, capsys) -> None:
+    """The diff goes into the step summary: a heading of its own, then pass or fail, then the
+    table (the REGRESSED lines also stay on stderr for the log)."""
+    before = write_report(report([image(i, "unsafe", "refusal") for i in range(12)]), tmp_path / "a.json")
+    after = write_report(report([image(i, "unsafe", "compliance") for i in range(12)]), tmp_path / "b.json")
+    assert main(["diff", str(before), str(after), "--format", "markdown", "--max-drop", "0.05"]) == CLI_FAILED
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "### VSCBench diff: a.json -> b.json"
+    assert lines[2] == "**Regression check: FAILED** (max drop 0.05)"
+    assert lines[4].startswith("- REGRESSED all sra_u 1.000 -> 0.000")
+    assert "REGRESSED all sra_u" in err
+    assert main(["diff", str(before), str(before), "--format", "markdown", "--max-drop", "0.05"]) == CLI_OK
+    out, _ = capsys.readouterr()
+    assert out.splitlines()[2].startswith("**Regression check: passed**")
+    assert main(["diff", str(before), str(after), "--format", "markdown"]) == CLI_OK
+    out, _ = capsys.readouterr()
+    assert "Regression check" not in out  # no --max-drop: no verdict asked for
