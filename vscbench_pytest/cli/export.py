@@ -3,7 +3,7 @@ elsewhere and scored with ``pytest --vlm=replay:<file.jsonl>`` (the format: docs
 
 The selection is the plugin's own (``Plan.selected``: the same flags, the same seeded sample,
 the same held-out split), and each row is built from the request the engine sends
-(``runtime.engine.build_request``): the prompt, the system prompt, and the image the model
+(``runtime.requests.build_request``): the prompt, the system prompt, and the image the model
 sees. An image the release lacks and the engine renders from the sheet's text (typography,
 FigStep) is written to ``--images-dir`` as PNG or embedded with ``--embed-images``.
 """
@@ -152,7 +152,7 @@ def export_row(item: Item, prompting: Prompting, *, embed: bool = False,
                images_dir: Path | None = None) -> ExportRow:
     """The export line of ``item``, from the request the engine would send for it. An image
     that cannot be had gives ``image_error`` (the message the run's error item carries)."""
-    from vscbench_pytest.runtime.engine import build_request
+    from vscbench_pytest.runtime.requests import build_request
 
     row: ExportRow = {"uid": item.uid, "track": item.track, "category": item.category,
                       "variant": item.variant, "label": item.label, "pair": item.pair,

@@ -60,8 +60,9 @@ def vsc_result(request: pytest.FixtureRequest, vsc_item: Item, vsc_engine: Engin
     request.node.stash[COUNTS] = [attempts, max(0, attempts - 1), answer.cached]
     state = state_of(request.config)
     settings = state.settings
-    if result.is_error and vsc_engine.load_failure:
-        _stop_unloaded(request, vsc_engine.load_failure)
+    failure = vsc_engine.load_failure() if result.is_error else None
+    if failure:
+        _stop_unloaded(request, failure)
     if result.is_error:
         message = f"{result.uid}: error: {result.reason}"
         if settings.score_only:

@@ -20,13 +20,14 @@ from typing import cast
 
 from vscbench_pytest.backends.base import Backend, ConcurrentBackend, Request, Response
 from vscbench_pytest.calibration.methods import Prompting
-from vscbench_pytest.data.images import image_digest, load_image
-from vscbench_pytest.errors import ItemError
+from vscbench_pytest.data.images import image_digest
+from vscbench_pytest.errors import ItemError, VscError
 from vscbench_pytest.judges.base import Judge, RemoteJudge
 from vscbench_pytest.records.items import Item
 from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.runtime.cache import ResponseCache, Stored, response_key
 from vscbench_pytest.runtime.judging import judged
+from vscbench_pytest.runtime.requests import build_request
 
 CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
 CLAIM_POLL_MAX_S = 0.05
@@ -91,11 +92,17 @@ class Engine:
         self._slots = threading.Semaphore(self.concurrency)  # requests in flight (submit backends)
         self.cache_problem: str | None = None  # why the cache stopped storing, if it did
 
-    @property
     def load_failure(self) -> str | None:
-        """Why the model could not load, once a first use has found out (else None)."""
-        error = getattr(self.backend, "load_error", None) if self.backend is not None else None
-        return str(error) if error is not None else None
+        """Why the model cannot load, or None. A model not loaded yet is loaded now (an error
+        answer may come from another xdist worker through the run's shared answers)."""
+        load = getattr(self.backend, "load", None)
+        if load is None:
+            return None
+        try:
+            load()
+        except VscError as exc:
+            return str(exc)
+        return None
 
     @property
     def _model(self) -> Backend:
@@ -389,11 +396,3 @@ class Engine:
         answer = self.answer(item)
         return judged(item, answer.response, self.judges, self.references.get(item.uid)), answer
 
-
-def build_request(item: Item, prompting: Prompting | None = None) -> Request:
-    """The request sent for ``item``: its prompt, its image decoded (or rendered from the sheet's
-    text), a calibration's system prompt and demonstrations. The engine and ``vscbench export``
-    both build requests here; an ItemError when the image cannot be had."""
-    image = load_image(item.image) if item.image is not None else None
-    system, shots = (prompting.system(), prompting.shots(item.track)) if prompting is not None else (None, ())
-    return Request(uid=item.uid, prompt=item.prompt, image=image, system=system, shots=shots)
