@@ -22,7 +22,7 @@ class Tally:
     started: float = field(default_factory=time.time)
     results: dict[str, ItemResult] = field(default_factory=dict)
     expected: set[str] = field(default_factory=set)
-    collected: int = 0  # vscbench inputs collected (with those skipped for the model)
+    collected: int = 0  # suite tests collected (inputs, and a selection's empty parameter set)
     problems: list[str] = field(default_factory=list)  # the run is incomplete: the gate fails
     notices: list[str] = field(default_factory=list)  # worth knowing; the scores are whole
     workers: set[str] = field(default_factory=set)
