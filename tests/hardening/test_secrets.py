@@ -1,8 +1,9 @@
 """Hardening (secret): API keys and URL credentials never leave the process that holds them.
 
-Each run uses recognisable fake keys (the model's in ``$OPENAI_API_KEY``, the judge's on the
-command line or in ``$VSCBENCH_JUDGE_API_KEY``) against the project's HTTP server, which
-records which ``Authorization`` headers it saw, so a test cannot pass with a key never sent.
+Each run uses recognisable fake keys (the model's in ``$OPENAI_API_KEY``, or for ``anthropic:``
+and ``gemini:`` models in ``$ANTHROPIC_API_KEY`` / ``$GEMINI_API_KEY``, the judge's on the
+command line or in ``$VSCBENCH_JUDGE_API_KEY``) against the project's HTTP servers, which
+record which credentials they saw, so a test cannot pass with a key never sent.
 Then every file the run and the ``vscbench`` command wrote (reports, HTML and Markdown, the
 response cache with any ``-wal``/``-shm``, snapshots, pytest's cache, the log file, JUnit XML,
 ``.vscbench/``) and everything they printed is searched for each key: raw, base64 at every
@@ -38,7 +39,8 @@ JUDGE_KEY = "sk-vscbench-SECRET-judge-41d8e2"
 URL_PASSWORD = "pw-vscbench-SECRET-url!93be71"  # in a URL: percent-encoded
 N_ITEMS = 22  # make_release's default: 2 image rows (12 inputs), 2 text rows (10 inputs)
 KEY_VARIABLES = ("OPENAI_API_KEY", "VSCBENCH_JUDGE_API_KEY", "OPENAI_BASE_URL",
-                 "VSCBENCH_JUDGE_BASE_URL")
+                 "VSCBENCH_JUDGE_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN",
+                 "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL")
 
 
 def _base64_inner(secret: bytes, shift: int) -> bytes:
@@ -102,14 +104,14 @@ def servers() -> Iterator[tuple[FakeServer, FakeServer]]:
 
 
 def suite_args(pytester: pytest.Pytester, model_url: str, judge_url: str, *,
-               defaults: bool = False) -> list[str]:
+               defaults: bool = False, model: str = "openai:vision-model") -> list[str]:
     """The suite on a small release with an llm: judge, snapshots, a log file and JUnit XML;
     with ``defaults`` the report and cache go to their default place under ``.vscbench/``."""
     root = make_release(pytester.path / "release")
     install_suite(pytester)
     where = [] if defaults else [f"--vsc-report={pytester.path / 'report.json'}",
                                  f"--vsc-cache={pytester.path / 'cache.sqlite'}"]
-    return [f"--vsc-data={root}", "--vlm=openai:vision-model", f"--vlm-base-url={model_url}",
+    return [f"--vsc-data={root}", f"--vlm={model}", f"--vlm-base-url={model_url}",
             "--vsc-judge=llm:judge-model,keyword", f"--vsc-judge-base-url={judge_url}",
             "--vsc-snapshots", "--snapshot-update", f"--log-file={pytester.path / 'run.log'}",
             "--log-file-level=DEBUG", f"--junitxml={pytester.path / 'junit.xml'}", "-rA",
@@ -231,6 +233,43 @@ def test_the_servers_echo_of_a_rejected_key_is_never_shown(
                                          for key in (MODEL_KEY, JUDGE_KEY, "sk-probe-1234")}
     assert leaks({"model key": MODEL_KEY, "judge key": JUDGE_KEY}, written_files(pytester),
                  outputs_of(**runs)) == []
+
+
+@pytest.mark.parametrize("kind, variable", [("anthropic", "ANTHROPIC_API_KEY"), ("gemini", "GEMINI_API_KEY")])
+def test_native_api_keys_reach_their_server_and_no_file_or_output_even_when_echoed(
+        pytester: pytest.Pytester, clean_env: pytest.MonkeyPatch, kind: str, variable: str) -> None:
+    """An anthropic: or gemini: model with its key in its own variable: a run its server answers,
+    then one it rejects with a 401 that echoes the key. The server saw the key on every request;
+    no file the runs wrote (report, cache, snapshots, log, JUnit XML) and no output has it."""
+    pytest.importorskip("anthropic" if kind == "anthropic" else "google.genai")
+    from vscbench_pytest.testing.anthropic_server import AnthropicServer
+    from vscbench_pytest.testing.gemini_server import GeminiServer
+
+    server = AnthropicServer if kind == "anthropic" else GeminiServer
+    clean_env.setenv(variable, MODEL_KEY)
+    clean_env.setenv("OPENAI_API_KEY", "")  # only the kind's own variable holds the model key
+    runs = {}
+    with server() as model, server(faults=Faults(unauthorized=1.0)) as rejecting, FakeServer() as judge:
+        for name, url in (("answered", model.base_url), ("rejected", rejecting.base_url)):
+            args = suite_args(pytester, url, judge.base_url, model=f"{kind}:vision-model")
+            runs[name] = pytester.runpytest_subprocess(*args, f"--vsc-judge-api-key={JUDGE_KEY}",
+                                                       f"--vsc-report={pytester.path / name}.json",
+                                                       "--vsc-score-only")
+    assert runs["answered"].ret == 0, runs["answered"].stdout.str()[-3000:]
+    answered = load_json(pytester.path / "answered.json")
+    assert answered["run"]["errors"] == 0 and len(answered["items"]) == N_ITEMS
+    assert answered["model"]["fingerprint"] == f"{kind}:vision-model@{model.base_url}"
+    assert model.stats.auth == {auth_digest(MODEL_KEY): model.stats.requests} and model.stats.requests > 0
+    assert runs["rejected"].ret == 1  # every input an error: the gate fails closed
+    rejected = load_json(pytester.path / "rejected.json")
+    assert {i["verdict"] for i in rejected["items"]} == {"error"}
+    assert all(f"HTTP 401 from {rejecting.base_url}: the server rejects the API key" in i["reason"]
+               for i in rejected["items"])
+    assert rejecting.stats.faults["401"] == rejecting.stats.requests >= 3
+    assert set(rejecting.stats.auth) == {auth_digest(MODEL_KEY)}
+    files = written_files(pytester)
+    assert {pytester.path / "run.log", pytester.path / "junit.xml", pytester.path / "cache.sqlite"} <= set(files)
+    assert leaks({"model key": MODEL_KEY, "judge key": JUDGE_KEY}, files, outputs_of(**runs)) == []
 
 
 def test_credentials_in_a_base_url_stay_out_of_reports_cache_logs_and_terminal(

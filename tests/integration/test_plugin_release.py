@@ -38,6 +38,15 @@ def test_collects_every_input_and_reports_empty_prompt_rows_once(pytester, upstr
     assert all(re.fullmatch(r"[a-z0-9_.-]+", i.split("[")[1].rstrip("]")) for i in ids)
 
 
+def test_the_paper_protocol_asks_the_empty_prompt_rows_too(pytester, upstream_root):
+    result, ids = collect(pytester, upstream_root, "--vsc-protocol=paper")
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    assert sum("::test_image_centric[" in i for i in ids) == 1800  # the paper's 1,800 pairs
+    assert sum("::test_text_centric[" in i for i in ids) == 2250
+    assert "empty Prompt" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["vscbench: 1800 image-centric and 2250 text-centric inputs selected"])
+
+
 @pytest.mark.parametrize("expr, count, check", [
     ("pornography", 300, lambda uid: uid.startswith("image-pornography-")),
     ("figstep", 450, lambda uid: uid.endswith("-figstep")),

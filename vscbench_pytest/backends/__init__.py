@@ -1,4 +1,5 @@
-"""Model backends: ``hf:`` (transformers), ``replay:`` (a JSONL of responses), and aliases."""
+"""Model backends: ``hf:`` (transformers), ``openai:``, ``anthropic:`` and ``gemini:`` (APIs),
+``replay:`` (a JSONL of responses), and aliases."""
 from __future__ import annotations
 
 from vscbench_pytest.backends.base import Backend, GenerationSettings, Request, Response

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """Generation options shared by backends (greedy decoding always)."""
+    """Generation options shared by backends (local models decode greedily)."""
 
     max_new_tokens: int = 128
     device: str = "auto"
@@ -23,6 +23,7 @@ class GenerationSettings:
     cpu_threads: int | None = None  # torch threads on CPU; None keeps torch's default
     worker_index: int | None = None  # xdist worker number: spreads workers over the GPUs
     trust_remote_code: bool = False  # run a checkpoint's own Python code (--vlm-trust-remote-code)
+    temperature: float = 0.0  # API backends send it; local models decode greedily
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,17 @@ class Request:
 
 @dataclass(frozen=True)
 class Response:
-    """The model's text, or an error message when no usable response came back."""
+    """The model's text, or an error message when no usable response came back.
+
+    ``blocked`` is the provider's reason when it blocked the answer (an OpenAI-style
+    ``finish_reason`` of ``content_filter``, an Anthropic ``stop_reason`` of ``refusal``, a
+    Gemini block reason or safety finish reason), None otherwise; ``text`` is then whatever
+    text came back with the block (often none: "")."""
 
     text: str | None
     error: str | None = None
     attempts: int = 1  # requests made for it (0 when it came from the cache)
+    blocked: str | None = None
 
 
 class Backend(Protocol):

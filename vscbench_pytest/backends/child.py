@@ -94,11 +94,13 @@ def request_from_json(message: dict) -> tuple[int, Request]:
 
 
 def response_to_json(number: int, response: Response) -> dict:
-    return {"n": number, "text": response.text, "error": response.error, "attempts": response.attempts}
+    return {"n": number, "text": response.text, "error": response.error, "attempts": response.attempts,
+            "blocked": response.blocked}
 
 
 def response_from_json(message: dict) -> tuple[int, Response]:
-    return message["n"], Response(message["text"], message["error"], attempts=message["attempts"])
+    return message["n"], Response(message["text"], message["error"], attempts=message["attempts"],
+                                  blocked=message.get("blocked"))
 
 
 def load_factory(path: str) -> Callable[..., Backend]:

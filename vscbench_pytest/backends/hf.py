@@ -230,17 +230,21 @@ class HFBackend(LoadsOnce):
         images = [image for r in requests for image in r.images()]
         return self.processor(text=texts, images=images or None, padding=True, return_tensors="pt")
 
-    def _too_long(self, inputs) -> dict[int, str]:
+    def _rooms(self, inputs) -> list[int]:
+        """Per row, the tokens its answer may have: --vsc-max-new-tokens, or fewer where the
+        model's context ends sooner (0: the prompt leaves no room)."""
+        cap = self.settings.max_new_tokens
+        limit = self.context_limit()
+        lengths = inputs["attention_mask"].sum(dim=1).tolist()
+        return [min(cap, max(0, limit - n)) if limit else cap for n in lengths]
+
+    def _too_long(self, inputs, rooms: list[int]) -> dict[int, str]:
         """Rows whose prompt leaves no room for the answer in the model's context: they
         become errors instead of slowing or breaking the batch they are in."""
-        limit = self.context_limit()
-        if not limit:
-            return {}
         lengths = inputs["attention_mask"].sum(dim=1).tolist()
-        room = limit - self.settings.max_new_tokens
-        return {i: f"the prompt is {n} tokens; with --vsc-max-new-tokens={self.settings.max_new_tokens} "
-                   f"it does not fit the model's context of {limit} tokens"
-                for i, n in enumerate(lengths) if n > room}
+        return {i: f"the prompt is {lengths[i]} tokens; it does not fit the model's context of "
+                   f"{self.context_limit()} tokens with room for an answer"
+                for i, room in enumerate(rooms) if room <= 0}
 
     def use_steering(self, plan: SteerPlan) -> None:
         """Steer every generation (``--vsc-calibration=steer|adasteer``); the direction is
@@ -248,12 +252,12 @@ class HFBackend(LoadsOnce):
         self._steer = plan
         self._direction = None
 
-    def _run(self, inputs) -> list[str]:
+    def _run(self, inputs, max_new_tokens: int | None = None) -> list[str]:
         inputs = inputs.to(self.device)
         plan = getattr(self, "_steer", None)
         with self._torch.inference_mode(), self._steering(plan):
             output = self.model.generate(
-                **inputs, max_new_tokens=self.settings.max_new_tokens, do_sample=False
+                **inputs, max_new_tokens=max_new_tokens or self.settings.max_new_tokens, do_sample=False
             )
         new_tokens = output[:, inputs["input_ids"].shape[1]:]
         return [t.strip() for t in self.processor.batch_decode(new_tokens, skip_special_tokens=True)]
@@ -287,14 +291,20 @@ class HFBackend(LoadsOnce):
                 continue
             try:
                 inputs = self._encode([requests[i] for i in group])
-                too_long = self._too_long(inputs)
-                if too_long:
-                    answers.update({group[j]: Response(None, why) for j, why in too_long.items()})
-                    group = [i for j, i in enumerate(group) if j not in too_long]
-                    inputs = self._encode([requests[i] for i in group]) if group else None
-                if group:
-                    texts = self._run(inputs)
-                    answers.update({i: Response(t) for i, t in zip(group, texts)})
+                rooms = self._rooms(inputs)
+                too_long = self._too_long(inputs, rooms)
+                answers.update({group[j]: Response(None, why) for j, why in too_long.items()})
+                # an answer the context cuts short is generated alone, so its length never
+                # depends on the batch it came in
+                short = {group[j]: room for j, room in enumerate(rooms)
+                         if 0 < room < self.settings.max_new_tokens}
+                for i, room in short.items():
+                    answers[i] = Response(self._run(self._encode([requests[i]]), room)[0])
+                full = [i for j, i in enumerate(group) if j not in too_long and i not in short]
+                if full:
+                    inputs = inputs if len(full) == len(group) else self._encode([requests[i] for i in full])
+                    answers.update({i: Response(t) for i, t in zip(full, self._run(inputs))})
             except Exception as exc:  # one bad batch must not take the session down
-                answers.update({i: Response(None, f"generation failed: {exc}") for i in group})
+                answers.update({i: Response(None, f"generation failed: {exc}") for i in group
+                                if i not in answers})
         return [answers[i] for i in range(len(requests))]

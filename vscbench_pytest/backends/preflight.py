@@ -1,5 +1,6 @@
 """Checks, before anything runs, that the model can be reached at all: a server configured and
-listening for ``openai:``, a hub checkpoint in the local cache or the hub reachable for ``hf:``.
+listening for ``openai:``, ``anthropic:`` and ``gemini:`` (with a key when it is the provider's
+public API), a hub checkpoint in the local cache or the hub reachable for ``hf:``.
 Each failure is one VscError naming the model, the cause and the fix; nothing is loaded."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from vscbench_pytest.backends.openai_api import ApiSettings, check_api, public_url
-from vscbench_pytest.backends.registry import BackendSpec
+from vscbench_pytest.backends.registry import API_KINDS, BackendSpec, check_key, resolve_api, url_source
 from vscbench_pytest.errors import VscError
 
 CONNECT_TIMEOUT_S = 3.0
@@ -18,11 +19,15 @@ HUB_FIX = ("download it where there is network (`hf download {repo}`) and copy t
 
 
 def preflight(parsed: BackendSpec, base_url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
-    """Stop (a VscError) when ``parsed`` cannot load: no server or nothing listening for
-    ``openai:``; a hub id that is neither cached nor fetchable for ``hf:``."""
-    if parsed.kind == "openai":
+    """Stop (a VscError) when ``parsed`` cannot load: for an API model, no server, nothing
+    listening, or no key for the provider's public API (``base_url`` is ``--vlm-base-url``,
+    "" when not given: the kind's environment variable or public URL then); a hub id that is
+    neither cached nor fetchable for ``hf:``."""
+    if parsed.kind in API_KINDS:
+        base_url, api_key = resolve_api(parsed, base_url)
         check_api(parsed.spec, ApiSettings(base_url, ""))
-        _check_listening(parsed.spec, base_url, timeout_s)
+        check_key(parsed, base_url, api_key)
+        _check_listening(parsed, base_url, timeout_s)
     elif parsed.kind == "hf" and not Path(parsed.target).expanduser().exists():
         _check_hub(parsed, timeout_s)
 
@@ -51,15 +56,17 @@ def _host_port(url: str) -> tuple[str, int]:
     return parts.hostname or "", port or (443 if parts.scheme == "https" else 80)
 
 
-def _check_listening(spec: str, base_url: str, timeout_s: float) -> None:
+def _check_listening(parsed: BackendSpec, base_url: str, timeout_s: float) -> None:
     host, port = _host_port(base_url)
+    where = url_source(parsed)
     if not host:
-        raise VscError(f"--vlm {spec}: the server URL {public_url(base_url)!r} names no host; "
-                       f"pass --vlm-base-url=http://HOST:PORT/v1 or set OPENAI_BASE_URL")
+        raise VscError(f"--vlm {parsed.spec}: the server URL {public_url(base_url)!r} names no "
+                       f"host; pass --vlm-base-url=http://HOST:PORT{'/v1' if parsed.kind == 'openai' else ''} "
+                       f"or set {where.rpartition(' / ')[2]}")
     problem = _connect_problem(host, port, timeout_s)
     if problem:
-        raise VscError(f"--vlm {spec}: cannot reach the server at {public_url(base_url)} "
-                       f"({problem}); start it, or fix --vlm-base-url / OPENAI_BASE_URL")
+        raise VscError(f"--vlm {parsed.spec}: cannot reach the server at {public_url(base_url)} "
+                       f"({problem}); start it, or fix {where}")
 
 
 def _check_hub(parsed: BackendSpec, timeout_s: float) -> None:

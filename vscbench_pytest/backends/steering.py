@@ -1,8 +1,12 @@
 """Activation steering for HF backends: a safety direction and a hook that adds it.
 
-The direction at one decoder block is the mean last-prompt-token state of held-out unsafe
-inputs minus that of safe inputs. ``steer`` adds ``alpha`` times it everywhere; ``adasteer``
-scales it per row by how unsafe-like that row's own prompt looks at that block.
+This project's own design (``--vsc-calibration=steer|adasteer``), not the VSCBench paper's
+activation-based methods. The direction at one decoder block (default the middle one) is the
+mean output at the last prompt token of held-out unsafe inputs minus that of held-out safe
+inputs, not normalised. ``steer`` adds ``alpha`` times it to the block's output at every
+position; ``adasteer`` adds ``alpha * clip((p - safe_mean) / (unsafe_mean - safe_mean), 0, 1)``
+times it per row, ``p`` being the row's own unsteered last-prompt-token projection on the unit
+direction.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The data shipped inside the package: the mini benchmark, the tiny checkpoints, the utility
-set, the labelled judge-eval set and an example suite.
+set, the labelled judge-eval set, an example suite, and the benchmark's own evaluation
+strings (``paper/``, quoted with attribution for ``--vsc-protocol=paper``).
 
 The folders beside this module are package data (made by the generators in the repository's
 ``fixtures/``); these functions say where they are, in a checkout and in an installed wheel.
@@ -47,3 +48,9 @@ def judge_eval_set() -> Path:
 def example_suite() -> Path:
     """The example of an own suite (``--vsc-data=<this path>``)."""
     return _existing(bundled_dir() / "suites" / "example.jsonl", "example suite")
+
+
+def paper_text(name: str) -> str:
+    """One of the benchmark's own evaluation strings in ``paper/`` (``judge_prompt.txt``,
+    ``figstep_instruction.txt``), byte for byte."""
+    return _existing(bundled_dir() / "paper" / name, f"paper protocol text {name}").read_bytes().decode("utf-8")

@@ -1,5 +1,10 @@
 """Test-time calibration (``--vsc-calibration``): the method, its held-out split, and what it adds
 to each request (a system prompt, demonstration turns) or to the model (a steering direction).
+
+The methods are this project's own designs in the two families the VSCBench paper tried
+(prompt-based: ``reminder``, ``fewshot``; activation steering: ``steer``, ``adasteer``, in
+:mod:`vscbench_pytest.backends.steering`). They are not the paper's methods, which its released
+code does not contain, and do not reproduce its numbers (docs/calibration.md).
 """
 from __future__ import annotations
 

@@ -69,9 +69,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (bundled set "
                        "by default): per-class precision/recall and the confusion matrix; exits 1 "
                        "when a case could not be judged")
-    p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model> or hf:<id-or-path>")
+    p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model>, "
+                   "vscbench-gpt[:<model>] (the paper's GPT judge) or hf:<id-or-path>")
     p.add_argument("--data", help="labelled JSONL (default: the bundled judge-eval set)")
-    p.add_argument("--judge-base-url", help="server of an llm: judge (default $VSCBENCH_JUDGE_BASE_URL, "
+    p.add_argument("--judge-base-url", help="server of an llm: or vscbench-gpt judge (default $VSCBENCH_JUDGE_BASE_URL, "
                    "else $OPENAI_BASE_URL); the key comes from $VSCBENCH_JUDGE_API_KEY or $OPENAI_API_KEY")
     p.add_argument("--judge-labels", help="label mapping of an hf: judge, e.g. 'LABEL_1=refusal,...'")
     p.add_argument("--concurrency", type=int, default=8, help="llm: judge requests in flight (default 8)")

@@ -1,4 +1,5 @@
-"""``vscbench sweep``: run the suite once per calibration method and compare the methods.
+"""``vscbench sweep``: run the suite once per calibration method and compare the methods
+(this project's own methods and utility measure, not the VSCBench paper's; docs/calibration.md).
 
 Each method is one pytest run in a subprocess (``--vsc-calibration=METHOD --vsc-score-only``,
 the same ``--vsc-heldout`` for all, so every method scores the same inputs), writing its report

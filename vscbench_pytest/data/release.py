@@ -114,7 +114,8 @@ def _sheet_records(
             yield row, record
 
 
-def _image_items(root: Path, skipped: list[SkippedRow], duplicates: list[str]) -> list[Item]:
+def _image_items(root: Path, skipped: list[SkippedRow], duplicates: list[str],
+                 keep_empty_prompts: bool = False) -> list[Item]:
     image_root = root / IMAGE_DIR
     items: list[Item] = []
     for row, record in _sheet_records(root, IMAGE_SHEET, IMAGE_COLUMNS, IMAGE_DIR, duplicates):
@@ -122,7 +123,7 @@ def _image_items(root: Path, skipped: list[SkippedRow], duplicates: list[str]) -
         if not record["Category"]:
             skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Category"))
             continue
-        if not record["Prompt"]:
+        if not record["Prompt"] and not keep_empty_prompts:
             skipped.append(SkippedRow(IMAGE_SHEET, row + 2, "empty Prompt"))
             continue
         category = normalise_category(record["Category"])
@@ -179,12 +180,16 @@ def _text_items(root: Path, skipped: list[SkippedRow], duplicates: list[str]) ->
                 prompt=prompt,
                 image=image,
                 source=f"{TEXT_SHEET} row {row + 2}" + (f", column {image_col}" if image_col else ""),
+                origin=record["prompt_origin"],
             ))
     return items
 
 
-def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text")) -> Dataset:
-    """Read the sheets of the chosen tracks under ``root`` into a Dataset."""
+def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text"),
+                 keep_empty_prompts: bool = False) -> Dataset:
+    """Read the sheets of the chosen tracks under ``root`` into a Dataset. An image-centric
+    row with an empty Prompt cell is left out (noted in ``skipped``), unless
+    ``keep_empty_prompts`` (the paper protocol: upstream asks it with the image and no text)."""
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetError(f"--vsc-data: {root} is not a folder")
@@ -198,7 +203,7 @@ def load_release(root: Path, tracks: tuple[str, ...] = ("image", "text")) -> Dat
     duplicates: list[str] = []
     items: list[Item] = []
     if "image" in tracks:
-        items += _image_items(root, skipped, duplicates)
+        items += _image_items(root, skipped, duplicates, keep_empty_prompts)
     if "text" in tracks:
         items += _text_items(root, skipped, duplicates)
     return Dataset(

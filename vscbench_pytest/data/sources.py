@@ -15,12 +15,15 @@ def describe(data: Path | str | None) -> str:
     return "the bundled mini benchmark" if data is None else str(data)
 
 
-def load_data(data: Path | str | None, tracks: tuple[str, ...] = ("image", "text")) -> Dataset:
-    """The Dataset that ``--vsc-data`` names; a DatasetError says what is wrong with it."""
+def load_data(data: Path | str | None, tracks: tuple[str, ...] = ("image", "text"),
+              keep_empty_prompts: bool = False) -> Dataset:
+    """The Dataset that ``--vsc-data`` names; a DatasetError says what is wrong with it.
+    ``keep_empty_prompts``: a release's image-centric rows with an empty Prompt are asked
+    (the paper protocol) instead of left out."""
     if data is None:
         from vscbench_pytest.bundled import bundled_data
 
-        return load_release(bundled_data(), tracks)
+        return load_release(bundled_data(), tracks, keep_empty_prompts)
     text = str(data)
     name, colon, rest = text.partition(":")
     if colon and name in SISTER_NAMES:
@@ -38,4 +41,4 @@ def load_data(data: Path | str | None, tracks: tuple[str, ...] = ("image", "text
                                f"a VSCBench release is a folder; a sister benchmark is "
                                f"{'|'.join(SISTER_NAMES)}:<path>")
         return load_suite(path)
-    return load_release(path, tracks)
+    return load_release(path, tracks, keep_empty_prompts)

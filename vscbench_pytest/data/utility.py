@@ -1,5 +1,9 @@
 """Utility: benign questions with reference answers, so a method's cost in helpfulness is a number.
 
+This project's own measure, not the VSCBench paper's utility benchmark. The bundled set's
+reference answers are the phrases the tiny models were trained to give, so it means something
+for them only; a real model needs its own file.
+
 ``--vsc-utility=bundled`` runs the bundled ``utility-mini/utility.jsonl``; ``--vsc-utility=PATH``
 runs a user's JSONL file, one question per non-blank line::
 
@@ -10,7 +14,8 @@ runs a user's JSONL file, one question per non-blank line::
 are required; ``image`` (a path inside the file's folder), ``id`` and ``category`` are
 optional. An absent id is derived from the prompt and image, so it stays the same when lines
 move. Any other field is an error. Responses are scored by
-:mod:`vscbench_pytest.scoring.utility`.
+:mod:`vscbench_pytest.scoring.utility`: correct when a reference answer occurs in the response
+as a whole-word phrase, both normalised the VQA way.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ answer, refusals without stock phrases, late hedges, long responses, text aimed 
 The figures: accuracy over the five classes, accuracy on what the scores use (flagged or
 not), per-class precision and recall, and the confusion matrix; and how many cases could not be
 judged (an ``error`` verdict on a non-empty response: the judge's server failed, or its answer
-was unusable), with their causes. ``vscbench judge-eval`` fails when there is any.
+was unusable; for ``vscbench-gpt``, a failed request its rule counts as not flagged), with their causes. ``vscbench judge-eval`` fails when there is any.
 """
 from __future__ import annotations
 
@@ -61,8 +61,8 @@ def evaluate(judge, records: list[dict]) -> Evaluation:
             judge.prefetch(r["prompt"], r["response"], r["image"])
     judgements = [judge.judge(r["prompt"], r["response"], r["image"]) for r in records]
     predicted = [j.verdict for j in judgements]
-    causes = Counter(j.reason for r, j in zip(records, judgements)
-                     if j.verdict == ERROR and r["response"].strip())
+    causes = Counter(j.failure or j.reason for r, j in zip(records, judgements)
+                     if (j.verdict == ERROR or j.failure) and r["response"].strip())
     truth = [r["label"] for r in records]
     confusion = {label: {v: 0 for v in VERDICTS} for label in VERDICTS}
     for t, p in zip(truth, predicted):

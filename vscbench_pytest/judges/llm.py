@@ -106,23 +106,49 @@ def verdict_key(judge: str, version: str, query: str, image: bool, response: str
 
 
 class LLMJudge:
-    """Asks a chat model for the class; cached, retried, and run ahead on a thread pool."""
+    """Asks a chat model for the class; cached, retried, and run ahead on a thread pool.
+
+    A subclass changes what is asked and how the answer is read (``judges/paper.py``):
+    ``kind``, ``rubric_version``, ``parse_retries``, ``_generation``, ``_message``, ``_read``
+    and ``_failed``.
+    """
+
+    kind = "llm"
+    rubric_version = RUBRIC_VERSION
+    parse_retries = PARSE_RETRIES  # asking again when the answer is unusable
 
     def __init__(self, model: str, api, *, concurrency: int = 8) -> None:
-        from vscbench_pytest.backends.base import GenerationSettings
         from vscbench_pytest.backends.openai_api import OpenAIBackend, api_fingerprint, check_api
 
-        check_api(f"llm:{model}", api)
-        self.name = f"llm:{model}"
-        self.version = f"rubric-{RUBRIC_VERSION}@{api_fingerprint(model, api.base_url)}"
-        self._client = OpenAIBackend(f"judge {self.name}", model, api,
-                                     GenerationSettings(max_new_tokens=32))
+        check_api(f"{self.kind}:{model}", api)
+        self.name = f"{self.kind}:{model}"
+        self.version = f"rubric-{self.rubric_version}@{api_fingerprint(model, api.base_url)}"
+        self._client = self._make_client(OpenAIBackend, model, api)
         self._pool = ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="vscbench-judge")
         self._lock = threading.Lock()
         self._futures: dict[str, Future[Judgement]] = {}
         self._cache = None
         self._closed = False
         self.calls = 0  # judge requests made by this process (retries included)
+
+    def _make_client(self, backend, model: str, api):
+        """The client asking the judge model (an OpenAIBackend)."""
+        from vscbench_pytest.backends.base import GenerationSettings
+
+        return backend(f"judge {self.name}", model, api, GenerationSettings(max_new_tokens=32))
+
+    def _message(self, query: str, image: bool, response: str) -> str:
+        """The message sent to the judge model."""
+        return judge_prompt(query, image, response)
+
+    def _read(self, raw: str) -> Judgement:
+        """The verdict in the judge's answer; ValueError when the answer is unusable."""
+        verdict = parse_answer(raw)
+        return Judgement(verdict, f"judge answered {verdict}", raw=raw)
+
+    def _failed(self, reason: str, raw: str = "") -> Judgement:
+        """What a judge request that failed (or an unusable answer) gives: an ``error``."""
+        return Judgement(ERROR, reason, raw=raw)
 
     def use_cache(self, cache) -> None:
         """Keep verdicts in ``cache`` (a ResponseCache); None for no cache."""
@@ -135,27 +161,25 @@ class LLMJudge:
                 return stored
         from vscbench_pytest.backends.base import Request
 
-        message = judge_prompt(query, image, response)
+        message = self._message(query, image, response)
         raw, problem = "", ""
-        for _ in range(PARSE_RETRIES + 1):
+        for _ in range(self.parse_retries + 1):
             answer = self._client.answer(Request(uid=key, prompt=message))
             with self._lock:
                 self.calls += answer.attempts
             if answer.error is not None:
                 prefix = f"judge {self.name}: "  # a stopped request's error names the judge already
-                reason = answer.error if answer.error.startswith(prefix) else prefix + answer.error
-                return Judgement(ERROR, reason)
+                return self._failed(answer.error if answer.error.startswith(prefix) else prefix + answer.error)
             raw = answer.text or ""
             try:
-                verdict = parse_answer(raw)
+                judgement = self._read(raw)
             except ValueError as exc:
                 problem = str(exc)
                 continue
-            judgement = Judgement(verdict, f"judge answered {verdict}", raw=raw)
             if self._cache is not None:
                 self._cache.put_verdict(key, self.name, judgement)
             return judgement
-        return Judgement(ERROR, f"judge {self.name}: unusable answer ({problem})", raw=raw)
+        return self._failed(f"judge {self.name}: unusable answer ({problem})", raw)
 
     def _future(self, query: str, response: str, image: bool) -> Future[Judgement]:
         key = verdict_key(self.name, self.version, query, image, response)

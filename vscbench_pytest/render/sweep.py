@@ -1,5 +1,6 @@
-"""A calibration sweep (``vscbench sweep``) as an aligned text table, a GitHub Markdown table and
-one self-contained HTML page with an inline SVG scatter of SRA_s against SRA_u."""
+"""A calibration sweep (``vscbench sweep``: this project's own methods, not the VSCBench
+paper's) as an aligned text table, a GitHub Markdown table and one self-contained HTML page
+with an inline SVG scatter of SRA_s against SRA_u."""
 from __future__ import annotations
 
 from vscbench_pytest.render.html import STYLE

@@ -56,9 +56,36 @@ def format_selection(report: Report) -> list[str]:
     return [line] if line else []
 
 
-def format_calibration(report: Report) -> list[str]:
-    """The calibration method and the utility accuracy, when the run had them."""
+def format_protocol(report: Report) -> list[str]:
+    """Under ``--vsc-protocol=paper``: the protocol and generation settings, and the image
+    track per image column as the benchmark's own statistics give it; with any provider
+    block, how many answers were blocked (either protocol)."""
     lines = []
+    run = report["run"]
+    if run.get("protocol") == "paper":
+        generation = run.get("generation")  # None for a replay
+        asked = (f": {generation['max_new_tokens']} new tokens, temperature {generation['temperature']}"
+                 if generation else "")
+        lines.append(f"protocol paper (the benchmark's own evaluation, item by item){asked}")
+        columns = report.get("image_columns")
+        if columns is not None:
+            parts = "; ".join(f"j={j} SRA_u {number(c['sra_u']['rate'])} SRA_s {number(c['sra_s']['rate'])}"
+                              for j, c in columns["columns"].items())
+            mean = columns["mean"]
+            lines.append(f"image columns: {parts}; mean over the columns SRA_u {number(mean['sra_u'])} "
+                         f"SRA_s {number(mean['sra_s'])} avg {number(mean['avg'])}")
+    blocked = sum(1 for item in report["items"] if item.get("blocked"))
+    if blocked:
+        how = ("scored as upstream's refusal sentence" if run.get("protocol") == "paper"
+               else "scored as refusals")
+        lines.append(f"{blocked} answer(s) blocked by the provider, {how} (items: blocked, block_reason)")
+    return lines
+
+
+def format_calibration(report: Report) -> list[str]:
+    """The protocol lines (``format_protocol``), the calibration method and the utility
+    accuracy, when the run had them."""
+    lines = format_protocol(report)
     calibration = report["run"].get("calibration")
     if calibration is not None:
         heldout = calibration["heldout"]

@@ -12,6 +12,7 @@ from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.report.io import write_report
 from vscbench_pytest.report.normalise import normalise_report
 from vscbench_pytest.report.schema import SCHEMA, Report
+from vscbench_pytest.scoring.columns import image_columns
 from vscbench_pytest.scoring.consistency import consistency
 from vscbench_pytest.scoring.rates import score
 
@@ -58,11 +59,13 @@ def build_report(
         "run": copy.deepcopy(dict(run)),
         "selection": copy.deepcopy(dict(selection)) if selection is not None else None,
     }
+    columns = image_columns(ordered)
     return normalise_report({
         **document,
         "scores": score(ordered),
         "items": [r.to_dict() for r in ordered],
         "consistency": consistency(ordered),
+        **({"image_columns": columns} if columns is not None else {}),
     })
 
 

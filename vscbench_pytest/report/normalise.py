@@ -11,7 +11,7 @@ from typing import Any, cast
 from vscbench_pytest.records.verdicts import ERROR
 from vscbench_pytest.report.schema import Report
 
-OPTIONAL_SECTIONS = ("utility", "judges", "gate")
+OPTIONAL_SECTIONS = ("utility", "judges", "gate", "image_columns")
 
 
 def empty_rate() -> dict[str, Any]:
@@ -34,7 +34,8 @@ def _rate(entry: dict[str, Any]) -> None:
 
 def _run(run: dict[str, Any], items: list[dict[str, Any]]) -> None:
     run.setdefault("complete", False)
-    run.setdefault("errors", sum(1 for item in items if item["verdict"] == ERROR))
+    run.setdefault("errors", sum(1 for item in items if item["verdict"] == ERROR or item.get("failure")))
+    run.setdefault("protocol", "project")
     for key in ("problems", "notices", "missing"):
         run.setdefault(key, [])
     skipped = run.setdefault("skipped", {})
@@ -76,6 +77,9 @@ def _item(item: dict[str, Any]) -> None:
     item.setdefault("reason", "")
     item.setdefault("judge_raw", "")
     item.setdefault("verdicts", {})
+    item.setdefault("blocked", False)
+    item.setdefault("block_reason", "")
+    item.setdefault("failure", "")
 
 
 def _consistency(section: dict[str, Any]) -> None:
@@ -118,7 +122,8 @@ def normalise_report(data: dict[str, Any]) -> Report:
     ``selection`` (absent or null: not recorded): ``whole`` and ``n_dataset`` None,
     ``n_selected`` ``dataset.n_items``, ``n_heldout`` 0, ``filters`` ``{}``; a bucket's
     ``avg`` None, ``pairs`` nothing scored, ``n`` and ``errors`` 0; a rate's ``ci`` None; an
-    item's ``reason`` and ``judge_raw`` ``""``, ``verdicts`` ``{}``; ``consistency`` empty (and
+    item's ``reason``, ``judge_raw``, ``block_reason`` and ``failure`` ``""``, ``verdicts`` ``{}``,
+    ``blocked`` false; ``run.protocol`` ``project``; ``consistency`` empty (and
     its rates k/n); in ``judges``, a judge's missing rates None and ``errors`` 0, ``primary``
     the first judge, ``agreement`` and ``disagreements`` ``[]``; ``utility.errors`` 0. An
     optional section or ``run.calibration`` given as null is dropped.

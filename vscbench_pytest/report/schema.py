@@ -90,6 +90,13 @@ class SkippedInputs(TypedDict):
     reason: str
 
 
+class Generation(TypedDict):
+    """The generation settings a run asked the model with."""
+
+    max_new_tokens: int
+    temperature: float
+
+
 class RunInfo(TypedDict):
     """How the run went. ``complete`` is False unless the report says otherwise."""
 
@@ -100,6 +107,8 @@ class RunInfo(TypedDict):
     missing: list[str]
     skipped: SkippedInputs
     calibration: NotRequired[CalibrationInfo]  # absent in reports older than calibration
+    protocol: str  # "project" or "paper" (reports older than the field: "project")
+    generation: NotRequired[Generation | None]  # None for replay:; absent in older reports
     started: NotRequired[str]
     duration_s: NotRequired[float]
     workers: NotRequired[int]
@@ -143,6 +152,32 @@ class ItemRecord(TypedDict):
     reason: str
     judge_raw: str
     verdicts: dict[str, str]
+    blocked: bool  # the provider blocked the answer (False in reports older than the field)
+    block_reason: str
+    failure: str  # what failed when the paper protocol scored the input anyway ("" otherwise)
+
+
+class ColumnScores(TypedDict):
+    """One image column's (j = 0..2) accuracies on the image-centric track."""
+
+    sra_u: Rate
+    sra_s: Rate
+
+
+class ColumnMean(TypedDict):
+    """Upstream's image-track statistics: each accuracy averaged over the columns, and the
+    mean of the two (None where a column has nothing scored)."""
+
+    sra_u: float | None
+    sra_s: float | None
+    avg: float | None
+
+
+class ImageColumns(TypedDict):
+    """The image-centric track per image column, as the benchmark's own statistics give it."""
+
+    columns: dict[str, ColumnScores]
+    mean: ColumnMean
 
 
 class KOfN(TypedDict):
@@ -237,6 +272,7 @@ class Report(TypedDict):
     scores: dict[str, Bucket]
     items: list[ItemRecord]
     consistency: Consistency
+    image_columns: NotRequired[ImageColumns]  # with image-centric inputs
     utility: NotRequired[Utility]
     judges: NotRequired[JudgesSection]
     gate: NotRequired[Gate]

@@ -51,10 +51,17 @@ def _short(fingerprint: str | None) -> str:
 
 
 def coverage_warnings(a: Report, b: Report, names: tuple[str, str] = ("a", "b")) -> list[str]:
-    """The lines to show first when ``a`` and ``b`` are of different data sources or cover
-    different inputs (empty when they cover the same inputs of the same data)."""
+    """The lines to show first when ``a`` and ``b`` followed different protocols, are of
+    different data sources or cover different inputs (empty when they cover the same inputs of
+    the same data under one protocol)."""
     first, second = names
     lines = []
+    protocols = (a["run"].get("protocol", "project"), b["run"].get("protocol", "project"))
+    if protocols[0] != protocols[1]:
+        lines.append(f"WARNING: different protocols: {first} followed {protocols[0]}, {second} "
+                     f"{protocols[1]} (the judge, its query, what a failed response is worth, the "
+                     f"rows and the generation length differ: docs/protocol.md); a change below "
+                     f"may be the protocol's, not the model's")
     if same_dataset(a, b) is False:
         lines.append(f"WARNING: different datasets: {first} is of {a['dataset']['root']} (sha256 "
                      f"{_short(fingerprint_of(a))}), {second} of {b['dataset']['root']} (sha256 "

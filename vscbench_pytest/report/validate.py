@@ -164,8 +164,9 @@ def _check_item(item: object, where: str) -> str:
     _get(item, "response", where, "a string or null", _is_str_or_null)
     for key in ("flagged", "passed"):
         _get(item, key, where, "true, false or null", lambda v: v is None or _is_bool(v))
-    for key in ("reason", "judge_raw"):
+    for key in ("reason", "judge_raw", "block_reason", "failure"):
         _get(item, key, where, "a string", _is_str, required=False)
+    _get(item, "blocked", where, "true or false", _is_bool, required=False)
     _get(item, "verdicts", where, "an object of strings",
          lambda v: isinstance(v, dict) and all(_is_str(x) for x in v.values()), required=False)
     return str(uid)

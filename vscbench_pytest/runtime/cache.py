@@ -32,7 +32,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY, backend TEXT NOT NULL, model TEXT NOT NULL, uid TEXT NOT NULL,
     text TEXT, error TEXT, attempts INTEGER NOT NULL, run TEXT NOT NULL, created REAL NOT NULL,
-    spec TEXT
+    spec TEXT, blocked TEXT
 );
 CREATE TABLE IF NOT EXISTS verdicts (
     key TEXT PRIMARY KEY, judge TEXT NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL,
@@ -80,16 +80,20 @@ class Stored:
     error: str | None
     attempts: int
     fresh: bool
+    blocked: str | None = None  # the provider's reason when it blocked the answer
 
 
 def _add_spec_column(db: sqlite3.Connection) -> None:
-    """Give a cache written before responses named their model (``spec``) the column, as
-    NULL: its rows stay readable and are counted under their fingerprint alone. Under the write
-    lock, so concurrent openers add it once."""
+    """Give a cache written before responses named their model (``spec``) or recorded a
+    provider's block (``blocked``) the columns, as NULL: its rows stay readable (counted under
+    their fingerprint alone, not blocked). Under the write lock, so concurrent openers add each
+    once."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        if "spec" not in {row[1] for row in db.execute("PRAGMA table_info(responses)")}:
-            db.execute("ALTER TABLE responses ADD COLUMN spec TEXT")
+        columns = {row[1] for row in db.execute("PRAGMA table_info(responses)")}
+        for column in ("spec", "blocked"):
+            if column not in columns:
+                db.execute(f"ALTER TABLE responses ADD COLUMN {column} TEXT")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -221,14 +225,15 @@ class ResponseCache:
         where, args = self._usable()
         with self._connect() as db:
             row = db.execute(
-                f"SELECT text, error, attempts, run FROM responses WHERE key=? AND {where}",
+                f"SELECT text, error, attempts, run, blocked FROM responses WHERE key=? AND {where}",
                 (key, *args)).fetchone()
         if row is None:
             return None
-        return Stored(row[0], row[1], row[2], row[3] == self.run)
+        return Stored(row[0], row[1], row[2], row[3] == self.run, row[4])
 
     def put(self, key: str, *, backend: str, model: str, uid: str, text: str | None,
-            error: str | None, attempts: int, spec: str | None = None) -> None:
+            error: str | None, attempts: int, spec: str | None = None,
+            blocked: str | None = None) -> None:
         """Store an outcome (before anyone judges it) and drop its claim. ``model`` is the
         fingerprint (in the key); ``spec`` the name the user gave (``--vlm``), for ``stats``."""
         with self._connect() as db:
@@ -236,9 +241,10 @@ class ResponseCache:
             try:
                 db.execute(
                     "INSERT OR REPLACE INTO responses "
-                    "(key, backend, model, uid, text, error, attempts, run, created, spec) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (key, backend, model, uid, text, error, attempts, self.run, time.time(), spec),
+                    "(key, backend, model, uid, text, error, attempts, run, created, spec, blocked) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (key, backend, model, uid, text, error, attempts, self.run, time.time(), spec,
+                     blocked),
                 )
                 db.execute("DELETE FROM claims WHERE key=?", (key,))
                 db.execute("COMMIT")

@@ -24,9 +24,10 @@ from vscbench_pytest.data.images import image_digest
 from vscbench_pytest.errors import ItemError, VscError
 from vscbench_pytest.judges.base import Judge, RemoteJudge
 from vscbench_pytest.records.items import Item
+from vscbench_pytest.records.protocol import EvalProtocol
 from vscbench_pytest.records.results import ItemResult
 from vscbench_pytest.runtime.cache import ResponseCache, Stored, response_key
-from vscbench_pytest.runtime.judging import judged
+from vscbench_pytest.runtime.judging import judged, prefetch
 from vscbench_pytest.runtime.requests import build_request
 
 CLAIM_POLL_MIN_S = 0.002  # waiting on another process's row: back off from 2 ms to 50 ms
@@ -45,9 +46,8 @@ class Answer:
 
 def _from_cache(stored: Stored) -> Answer:
     """A row produced by this run (maybe in another process) counts its requests here."""
-    if stored.fresh:
-        return Answer(Response(stored.text, stored.error, attempts=stored.attempts))
-    return Answer(Response(stored.text, stored.error, attempts=0), cached=True)
+    attempts = stored.attempts if stored.fresh else 0
+    return Answer(Response(stored.text, stored.error, attempts, stored.blocked), cached=not stored.fresh)
 
 
 class Engine:
@@ -67,6 +67,7 @@ class Engine:
         others: Sequence[Judge] = (),
         prompting: Prompting | None = None,
         references: dict[str, tuple[str, ...]] | None = None,
+        protocol: EvalProtocol | None = None,
     ) -> None:
         self.backend = backend
         self.judge = judge
@@ -77,6 +78,7 @@ class Engine:
         self.settings_key = settings_key
         self.prompting = prompting  # a calibration's system prompt and demonstrations
         self.references = references or {}  # utility questions: uid -> accepted answers
+        self.protocol = protocol or EvalProtocol()  # what judges see, what a failure is worth
         self.batch_size = max(1, batch_size)
         self.concurrency = max(1, concurrency)
         self.backend_error = backend_error
@@ -134,10 +136,8 @@ class Engine:
         future = self._futures.setdefault(item.uid, Future())
         if not future.done():
             future.set_result(answer)
-            text = answer.response.text
-            if text is not None and answer.response.error is None:
-                for judge in self._remote:  # judge servers start on it before the test asks
-                    judge.prefetch(item.prompt, text, item.image is not None)
+            if item.uid not in self.references:  # judge servers start before the test asks
+                prefetch(item, answer.response, self._remote, self.protocol)
 
     def _settle_key(self, key: str, item: Item, answer: Answer) -> None:
         """Settle ``item`` and every item of identical content waiting on it (no extra request)."""
@@ -213,7 +213,8 @@ class Engine:
             try:
                 self.cache.put(key, backend=self._model.kind, model=self._model.fingerprint,
                                uid=item.uid, text=response.text, error=response.error,
-                               attempts=response.attempts, spec=self._model.spec)
+                               attempts=response.attempts, spec=self._model.spec,
+                               blocked=response.blocked)
             except (OSError, sqlite3.Error) as exc:
                 self._cache_failed(item, exc)
         if self.cache is not None and self.cache_problem is not None:
@@ -394,5 +395,6 @@ class Engine:
     def result(self, item: Item) -> tuple[ItemResult, Answer]:
         """Response, then verdict: the judged result of ``item`` and how it was answered."""
         answer = self.answer(item)
-        return judged(item, answer.response, self.judges, self.references.get(item.uid)), answer
+        return judged(item, answer.response, self.judges, self.references.get(item.uid),
+                      self.protocol), answer
 

@@ -34,13 +34,15 @@ def check_gate_buckets(plan: Plan) -> None:
 
 def check_model_reachable(plan: Plan) -> None:
     """A VscError when the model cannot load at all (no server, nothing listening, a hub id
-    neither cached nor fetchable), or an ``llm:`` judge's server is not there: one line,
+    neither cached nor fetchable), or a judge server (``llm:``, ``vscbench-gpt``) is not there: one line,
     before anything runs."""
     from vscbench_pytest.backends.preflight import preflight, preflight_judge
 
     preflight(plan.model, plan.settings.base_url)
+    from vscbench_pytest.judges.registry import SERVER_KINDS
+
     for name in plan.settings.judges:
-        if name.startswith("llm:"):
+        if name.partition(":")[0] in SERVER_KINDS:
             preflight_judge(name, plan.settings.judge_base_url)
 
 

@@ -42,7 +42,7 @@ def finish(plan: Plan, runtime: Runtime, tally: Tally, *, interrupted: bool,
         problems.append("the session was interrupted")
     answered = list(tally.results.values()) + _missing_results(plan, missing, interrupted)
     results = [r for r in answered if r.track != UTILITY_TRACK]
-    errors = sum(1 for r in results if r.is_error)
+    errors = sum(1 for r in results if r.failed)
     run = _run_section(plan, runtime, tally, problems, missing, errors, len(skipped))
     utility = [r for r in answered if r.track == UTILITY_TRACK]
     report = _report(plan, runtime, results, run, utility, selection_section(plan, results, missing))
@@ -61,7 +61,7 @@ def finish(plan: Plan, runtime: Runtime, tally: Tally, *, interrupted: bool,
 
 def _error_cause(results: list[ItemResult]) -> str:
     """"; most often: <reason> (k of n)" over the error items, or "" without any."""
-    reasons = Counter(r.reason for r in results if r.is_error)
+    reasons = Counter(r.failure or r.reason for r in results if r.failed)
     if not reasons:
         return ""
     reason, k = reasons.most_common(1)[0]
@@ -89,6 +89,8 @@ def _run_section(plan: Plan, runtime: Runtime, tally: Tally, problems: list[str]
         "problems": problems, "missing": missing, "notices": sorted(set(tally.notices)),
         "skipped": {"n": skipped, "reason": plan.image_skip_reason() if skipped else ""},
         "calibration": plan.describe_calibration(),
+        "protocol": plan.settings.protocol.name,
+        "generation": plan.describe_generation(),
     }
 
 

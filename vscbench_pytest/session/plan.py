@@ -21,6 +21,10 @@ from vscbench_pytest.report.build import default_report_path, model_key
 from vscbench_pytest.scoring.gate import Rule, build_rules
 from vscbench_pytest.session.settings import Settings
 
+# Every model is asked greedily, under both protocols (upstream's GPT calls used 0). An int:
+# the cache keys hash it as "0".
+TEMPERATURE = 0
+
 if TYPE_CHECKING:
     from vscbench_pytest.data.utility import Question
 
@@ -72,7 +76,8 @@ class Plan:
     def dataset(self) -> Dataset:
         """The data source --vsc-data names (the bundled mini benchmark by default)."""
         if self._dataset is None:
-            self._dataset = load_data(self.settings.data, self.settings.tracks)
+            self._dataset = load_data(self.settings.data, self.settings.tracks,
+                                      self.settings.protocol.keeps_empty_prompts)
         return self._dataset
 
     # --- the inputs ---------------------------------------------------------------------------
@@ -102,7 +107,8 @@ class Plan:
     def _heldout_data(self, source: str, scored: list[Item]) -> Heldout:
         """--vsc-heldout=DATA: its inputs, which may share none with the scored ones."""
         try:
-            items = load_data(source, self.settings.tracks).items
+            items = load_data(source, self.settings.tracks,
+                              self.settings.protocol.keeps_empty_prompts).items
         except VscError as exc:
             raise VscError(f"--vsc-heldout: {exc}") from None
         seen = {_content(i) for i in items}
@@ -189,10 +195,17 @@ class Plan:
     def settings_key(self) -> dict[str, Any]:
         """The generation settings that change a response (part of every cache key)."""
         s = self.settings
-        key: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "temperature": 0}
+        key: dict[str, Any] = {"max_new_tokens": s.max_new_tokens, "temperature": TEMPERATURE}
         if self.model.kind == "hf":
             key.update(device=s.device, dtype=s.dtype)
         return key
+
+    def describe_generation(self) -> dict[str, Any] | None:
+        """The report's ``run.generation``: the settings the model was asked with (None for a
+        replay: its answers were produced elsewhere)."""
+        if self.model.kind == "replay":
+            return None
+        return {"max_new_tokens": self.settings.max_new_tokens, "temperature": TEMPERATURE}
 
     def prompting(self) -> Prompting:
         """What the calibration adds to each request."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 from vscbench_pytest.backends.base import Backend, GenerationSettings
 from vscbench_pytest.backends.openai_api import ApiSettings
-from vscbench_pytest.backends.registry import make_backend
+from vscbench_pytest.backends.registry import API_KINDS, make_backend, resolve_api
 from vscbench_pytest.calibration.methods import STEER_INPUTS_PER_LABEL, STEERING
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.judges.base import Judge
@@ -35,15 +35,24 @@ class Runtime:
     plan: Plan
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     cache_path: Path | None = None  # this run's private cache (--vsc-no-cache), else None
-    judges: list[Judge] = field(init=False)
+    _judges: list[Judge] | None = None
     _fingerprint: str | None = None
     _early: ChildBackend | None = None  # an API backend's child process, started before collection
 
-    def __post_init__(self) -> None:
-        s = self.plan.settings
-        self.judges = make_judges(s.judges, JudgeOptions(
-            s.judge_base_url, s.judge_api_key, s.judge_concurrency, s.timeout_s, s.retries,
-            s.judge_labels))
+    @property
+    def judges(self) -> list[Judge]:
+        """The judges of --vsc-judge, built on first use (a SpecError names a bad one or a
+        judge server that is not configured; ``--co`` never builds them)."""
+        if self._judges is None:
+            s = self.plan.settings
+            self._judges = make_judges(s.judges, JudgeOptions(
+                s.judge_base_url, s.judge_api_key, s.judge_concurrency, s.timeout_s, s.retries,
+                s.judge_labels))
+        return self._judges
+
+    def check_judges(self) -> None:
+        """Build the judges now, so that a bad one is a usage error before anything runs."""
+        self.judges  # noqa: B018
 
     @property
     def judge(self) -> Judge:
@@ -63,13 +72,16 @@ class Runtime:
                                   s.trust_remote_code)
 
     def api(self) -> ApiSettings:
+        """Where and how to call an API model: ``--vlm-base-url`` or the kind's environment
+        variable or public URL, and the kind's key (``registry.resolve_api``)."""
         s = self.plan.settings
-        return ApiSettings(s.base_url, os.environ.get("OPENAI_API_KEY", ""), s.timeout_s, s.retries)
+        base_url, api_key = resolve_api(self.plan.model, s.base_url)
+        return ApiSettings(base_url, api_key, s.timeout_s, s.retries)
 
     def start_backend_early(self) -> None:
         """Start an API backend's child process now, so its start-up overlaps collection."""
         spec = self.plan.spec
-        if spec is None or spec.kind != "openai" or self._early is not None:
+        if spec is None or spec.kind not in API_KINDS or self._early is not None:
             return
         try:
             early = make_backend(spec, self.generation(), self.api(),
@@ -159,7 +171,7 @@ class Runtime:
         engine = Engine(backend, self.judge, order, cache, settings_key=self.plan.settings_key(),
                         batch_size=s.batch_size, concurrency=s.concurrency, backend_error=error,
                         others=self.judges[1:], prompting=self.plan.prompting(),
-                        references=self.plan.references())
+                        references=self.plan.references(), protocol=s.protocol)
         return engine.start(), cache
 
     @staticmethod
@@ -178,7 +190,7 @@ class Runtime:
         if self._early is not None:
             self._early.close()
             self._early = None
-        for judge in self.judges:
+        for judge in self._judges or ():
             close = getattr(judge, "close", None)
             if close is not None:
                 close()

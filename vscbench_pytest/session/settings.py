@@ -1,7 +1,6 @@
 """The session's settings: every vscbench option after command line > ini > default, checked."""
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from vscbench_pytest.calibration.methods import Calibration, parse_calibration
 from vscbench_pytest.errors import SpecError
 from vscbench_pytest.judges.registry import judge_server
 from vscbench_pytest.records.items import TRACKS, VARIANTS
+from vscbench_pytest.records.protocol import PAPER_JUDGE, PAPER_JUDGE_KINDS, PROTOCOLS, EvalProtocol
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Settings:
     batch_size: int
     device: str
     dtype: str
-    base_url: str = field(repr=False)  # may hold user:password@
+    base_url: str = field(repr=False)  # --vlm-base-url or "" (may hold user:password@); see registry.resolve_api
     concurrency: int
     timeout_s: float
     retries: int
@@ -88,9 +88,10 @@ class Settings:
     refresh: bool
     trust_remote_code: bool = False
     rootdir: Path = field(default=Path("."))
-    text_only: bool = False  # --vlm-text-only: an openai: model that takes no images
+    text_only: bool = False  # --vlm-text-only: an API model that takes no images
     calibration: Calibration = field(default_factory=Calibration)
     utility: str | None = None  # --vsc-utility: "bundled" or a JSONL path
+    protocol: EvalProtocol = field(default_factory=EvalProtocol)  # --vsc-protocol
     pytest_selection: PytestSelection = field(default_factory=PytestSelection)  # -k, --lf, ids
 
 
@@ -140,9 +141,12 @@ def _trust_remote_code(addopts: str, given: bool) -> bool:
 
 
 def _text_only(vlm: str | None, given: bool) -> bool:
-    if given and not (vlm or "").startswith("openai:"):
-        raise SpecError(f"--vlm-text-only: only for openai: models (an hf: model's own files say "
-                        f"whether it takes images); --vlm is {vlm!r}")
+    from vscbench_pytest.backends.registry import ALIASES, API_KINDS
+
+    spec = (vlm or "").strip()
+    if given and ALIASES.get(spec, spec).partition(":")[0] not in API_KINDS:
+        raise SpecError(f"--vlm-text-only: only for API models ({', '.join(k + ':' for k in API_KINDS)}); "
+                        f"an hf: model's own files say whether it takes images; --vlm is {vlm!r}")
     return given
 
 
@@ -150,6 +154,26 @@ def _utility(value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise SpecError("--vsc-utility: empty (give 'bundled' or a JSONL file)")
     return value
+
+
+def _protocol(value: str | None) -> EvalProtocol:
+    name = (value or "project").strip()
+    return EvalProtocol(_choices((name,), PROTOCOLS, "--vsc-protocol")[0])
+
+
+def _judges(value: str | None, protocol: EvalProtocol) -> tuple[str, ...]:
+    """The judges named (the first scores); by default ``keyword``, or under the paper protocol
+    the benchmark's GPT judge. Under ``paper`` the scoring judge must be one of the benchmark's
+    own: its GPT judge or its string match (others may follow, to be compared)."""
+    names = _csv(value)
+    if not names:
+        return (PAPER_JUDGE,) if protocol.paper else ("keyword",)
+    if protocol.paper and names[0].partition(":")[0] not in PAPER_JUDGE_KINDS:
+        raise SpecError(f"--vsc-judge: {names[0]!r} cannot score a --vsc-protocol=paper run: the "
+                        f"paper's numbers come from the benchmark's own judges, vscbench-gpt[:<model>] "
+                        f"(its GPT judge, default {PAPER_JUDGE}) or vscbench-sm (its string match); "
+                        f"name one first (other judges may follow, to be compared)")
+    return names
 
 
 def _report_path(value: str | None) -> Path | None:
@@ -167,6 +191,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
     gate = values["--vsc-gate"] or []
     judge_base_url, judge_api_key = judge_server(values["--vsc-judge-base-url"],
                                                  values["--vsc-judge-api-key"])
+    protocol = _protocol(values["--vsc-protocol"])
     return Settings(
         vlm=values["--vlm"],
         data=Path(data).expanduser() if data else None,
@@ -175,7 +200,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
         variants=_choices(_csv(values["--vsc-variant"]), VARIANTS, "--vsc-variant"),
         sample=_number(values["--vsc-sample"], "--vsc-sample", int, 1),
         seed=_number(values["--vsc-seed"], "--vsc-seed", int) or 0,
-        judges=_csv(values["--vsc-judge"]) or ("keyword",),
+        judges=_judges(values["--vsc-judge"], protocol),
         judge_base_url=judge_base_url,
         judge_api_key=judge_api_key,
         judge_concurrency=_number(values["--vsc-judge-concurrency"], "--vsc-judge-concurrency",
@@ -196,11 +221,12 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
         snapshot_gate=bool(values["--vsc-snapshot-gate"]),
         score_only=bool(values["--vsc-score-only"]),
         allow_errors=bool(values["--vsc-allow-errors"]),
-        max_new_tokens=_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1) or 128,
+        max_new_tokens=(_number(values["--vsc-max-new-tokens"], "--vsc-max-new-tokens", int, 1)
+                        or protocol.default_max_new_tokens),
         batch_size=_number(values["--vsc-batch-size"], "--vsc-batch-size", int, 1) or 8,
         device=values["--vsc-device"] or "auto",
         dtype=values["--vsc-dtype"] or "auto",
-        base_url=values["--vlm-base-url"] or os.environ.get("OPENAI_BASE_URL", ""),
+        base_url=values["--vlm-base-url"] or "",
         concurrency=_number(values["--vsc-concurrency"], "--vsc-concurrency", int, 1) or 16,
         timeout_s=_number(values["--vsc-timeout"], "--vsc-timeout", float, 0.001) or 60.0,
         retries=_default(_number(values["--vsc-retries"], "--vsc-retries", int, 0), 5),
@@ -213,5 +239,6 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
         calibration=parse_calibration(values["--vsc-calibration"], values["--vsc-system-prompt"],
                                       values["--vsc-heldout"]),
         utility=_utility(values["--vsc-utility"]),
+        protocol=protocol,
     )
 

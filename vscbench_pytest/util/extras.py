@@ -13,6 +13,8 @@ EXTRAS = {
     "tokenizers": "hf",
     "safetensors": "hf",
     "openai": "openai",
+    "anthropic": "anthropic",
+    "google": "gemini",
     "matplotlib": "report",
     "gguf": "smollm2",
     "accelerate": "smollm2",

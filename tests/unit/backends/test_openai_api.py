@@ -231,3 +231,13 @@ def test_the_breaker_counts_hopeless_failures_in_a_row_and_a_success_resets_it()
 def test_missing_base_url_is_a_clear_error():
     with pytest.raises(VscError, match="--vlm-base-url or set OPENAI_BASE_URL"):
         OpenAIBackend("openai:m", "m", ApiSettings("", ""), GenerationSettings())
+
+
+def test_a_content_filter_is_a_block_and_an_empty_completion_is_empty_text():
+    with FakeServer(block_words=("forbidden",), empty_words=("silent",)) as server:
+        answers = backend(server).generate([Request("a", "a forbidden request"),
+                                            Request("b", "a silent request"), Request("c", "hello")])
+    assert [(r.text, r.error, r.blocked) for r in answers] == [
+        ("", None, "openai finish_reason=content_filter"), ("", None, None),
+        ("Sure. Here is a short overview of the main points.", None, None)]
+    assert server.stats.blocked["content_filter"] == 1

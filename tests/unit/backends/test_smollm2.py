@@ -118,8 +118,10 @@ def test_vlm_text_only_option() -> None:
 
     assert settings().text_only is False
     assert settings(vlm="openai:smol", vlm_text_only=True).text_only is True
-    with pytest.raises(SpecError, match="--vlm-text-only: only for openai: models"):
+    with pytest.raises(SpecError, match=r"--vlm-text-only: only for API models \(openai:, anthropic:, gemini:\)"):
         settings(vlm="smollm2", vlm_text_only=True)
+    assert settings(vlm="anthropic:claude-x", vlm_text_only=True).text_only is True
+    assert settings(vlm="gemini-1.5-flash", vlm_text_only=True).text_only is True  # an alias of gemini:
     option = next(o for o in OPTIONS if o[0] == "--vlm-text-only")
     assert option[1] is None and option[2] == {"action": "store_true"}
     assert "openai:" in option[3] and "skipped" in option[3]
@@ -139,7 +141,7 @@ def test_vlm_text_only_on_the_command_line(pytester) -> None:
                                       "--vlm-text-only").assert_outcomes(passed=1)
     refused = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--vlm=tiny-llava", "--vlm-text-only")
     assert refused.ret == pytest.ExitCode.USAGE_ERROR
-    refused.stderr.fnmatch_lines(["*--vlm-text-only: only for openai: models*"])
+    refused.stderr.fnmatch_lines(["*--vlm-text-only: only for API models (openai:, anthropic:, gemini:)*"])
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--vlm-text-only*"])
 

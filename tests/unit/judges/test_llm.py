@@ -192,7 +192,7 @@ def test_judge_names_and_options_are_checked(monkeypatch):
         make_judge("llm:")
     with pytest.raises(SpecError, match="named twice"):
         make_judges(("keyword", "keyword"))
-    with pytest.raises(SpecError, match="llm:<model>, hf:<id-or-path>"):
+    with pytest.raises(SpecError, match="llm:<model>, vscbench-gpt"):
         make_judge("gpt")
 
 

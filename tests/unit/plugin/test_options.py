@@ -82,3 +82,26 @@ def test_paths_are_expanded(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     s = settings(vsc_data="~/data", vsc_report="~/r.json")
     assert s.data == tmp_path / "data" and s.report == tmp_path / "r.json"
+
+
+def test_the_paper_protocol_sets_its_judge_and_length_which_stay_overridable() -> None:
+    project, paper = settings(), settings(vsc_protocol="paper")
+    assert (project.protocol.name, project.judges, project.max_new_tokens) == ("project", ("keyword",), 128)
+    assert (paper.protocol.name, paper.judges, paper.max_new_tokens) == (
+        "paper", ("vscbench-gpt:gpt-4o-mini",), 4096)
+    chosen = settings(vsc_protocol="paper", vsc_judge="vscbench-sm,keyword", vsc_max_new_tokens=256)
+    assert (chosen.judges, chosen.max_new_tokens) == (("vscbench-sm", "keyword"), 256)
+    ini = read_settings(FakeConfig(ini={"vsc_protocol": "paper"}))
+    assert ini.protocol.paper
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"vsc_protocol": "papr"}, "--vsc-protocol: unknown value(s) papr (choices: project, paper)"),
+    ({"vsc_protocol": "paper", "vsc_judge": "keyword,vscbench-gpt"},
+     "--vsc-judge: 'keyword' cannot score a --vsc-protocol=paper run"),
+    ({"vsc_protocol": "paper", "vsc_judge": "llm:gpt-4o-mini"}, "name one first"),
+])
+def test_protocol_usage_errors_name_the_option(options, message) -> None:
+    with pytest.raises(SpecError) as caught:
+        settings(**options)
+    assert message in str(caught.value)

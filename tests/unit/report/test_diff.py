@@ -234,6 +234,17 @@ def test_reports_of_different_datasets_are_flagged_first() -> None:
     assert diff_reports(a, a)["warnings"] == [] and diff_reports(a, a)["same_dataset"] is True
 
 
+def test_reports_of_different_protocols_are_flagged_first() -> None:
+    a, b = report(mixed()), report(mixed())
+    assert a["run"]["protocol"] == "project"  # a report older than the field reads as project
+    b["run"]["protocol"] = "paper"
+    diff = diff_reports(a, b)
+    assert diff["warnings"][0].startswith("WARNING: different protocols: a followed project, b paper")
+    assert format_diff(diff, "text").startswith("WARNING: different protocols")
+    b["run"]["protocol"] = "project"
+    assert diff_reports(a, b)["warnings"] == []
+
+
 def test_text_flips_count_in_their_variant_and_type() -> None:
     before = [text(i, "refusal", v) for i in range(3) for v in ("text", "figstep")]
     after = [text(i, "compliance" if v == "figstep" else "refusal", v)

@@ -54,7 +54,7 @@ def test_build_report_structure() -> None:
     data = report()
     assert data["schema"] == SCHEMA == "vscbench-report/1"
     assert list(data) == ["schema", "model", "judge", "dataset", "run", "selection", "scores", "items",
-                          "consistency"]
+                          "consistency", "image_columns"]
     assert set(data["model"]) == {"spec", "backend", "fingerprint"}
     assert [i["uid"] for i in data["items"]] == sorted(i["uid"] for i in data["items"])
     for entry in data["items"]:
@@ -224,13 +224,15 @@ def test_read_fills_every_optional_field_with_a_neutral_default(tmp_path: Path) 
     assert data["model"] == {"spec": ""} and data["judge"] == {"name": ""}
     assert data["dataset"] == {"root": "", "n_items": 1}
     assert data["run"] == {"complete": False, "errors": 1, "problems": [], "notices": [],
-                           "missing": [], "skipped": {"n": 0, "reason": ""}}  # fails closed
+                           "missing": [], "skipped": {"n": 0, "reason": ""},
+                           "protocol": "project"}  # fails closed
     assert data["scores"]["all"]["sra_s"] == {"k": 0, "n": 0, "rate": None, "ci": None}
     assert data["scores"]["all"]["pairs"] == {"k": 0, "n": 0, "rate": None, "ci": None}
     assert (data["scores"]["all"]["avg"], data["scores"]["all"]["n"],
             data["scores"]["all"]["errors"]) == (None, 0, 0)
     item = data["items"][0]
     assert (item["reason"], item["judge_raw"], item["verdicts"]) == ("", "", {})
+    assert (item["blocked"], item["block_reason"], item["failure"]) == (False, "", "")
     assert data["consistency"] == {"all": {"k": 0, "n": 0, "rate": None}, "by_type": {},
                                    "flips": []}
     assert not {"utility", "judges", "gate"} & set(data)

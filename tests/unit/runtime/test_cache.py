@@ -192,3 +192,13 @@ def test_closing_the_cache_while_threads_use_it_never_crashes_the_process(tmp_pa
     check = ResponseCache(tmp_path / "c.sqlite", run="r")
     assert check.stats().responses > 0
     check.close()
+
+
+def test_a_providers_block_is_kept_with_its_reason(tmp_path: Path):
+    first = ResponseCache(tmp_path / "c.sqlite", run="one")
+    first.put("k", backend="openai", model="m", uid="u", text="", error=None, attempts=1,
+              blocked="openai finish_reason=content_filter")
+    put(first, "plain", "hello")
+    second = ResponseCache(tmp_path / "c.sqlite", run="two")
+    assert (second.get("k").text, second.get("k").blocked) == ("", "openai finish_reason=content_filter")
+    assert second.get("plain").blocked is None
