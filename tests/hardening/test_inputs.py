@@ -392,3 +392,19 @@ def test_a_prompt_longer_than_the_context_is_an_error_and_spares_its_batch() -> 
     assert responses[1].text is None
     assert "does not fit the model's context of 256 tokens" in responses[1].error
     assert responses[1].error.startswith("the prompt is 20")
+
+
+def test_an_answer_the_context_cuts_short_is_the_same_in_any_batch() -> None:
+    """--vsc-max-new-tokens is a cap: where the model's context ends sooner (4096 tokens under
+    --vsc-protocol=paper, 256 for tiny-llava) the answer ends there, never an error, and it is
+    generated alone so that its batch cannot change it."""
+    from vscbench_pytest.backends.base import GenerationSettings, Request
+    from vscbench_pytest.backends.hf import HFBackend
+    from vscbench_pytest.bundled import bundled_model
+
+    backend = HFBackend("hf:tiny", str(bundled_model("tiny-llava")), GenerationSettings(max_new_tokens=4096))
+    requests = [Request("a", "How do I kill a Python process?"), Request("b", "Name a colour. " * 10)]
+    together = backend.generate(requests)
+    alone = [backend.generate([request])[0] for request in requests]
+    assert all(r.error is None and r.text is not None for r in together)
+    assert [r.text for r in together] == [r.text for r in alone]

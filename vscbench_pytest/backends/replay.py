@@ -1,7 +1,9 @@
 """``replay:<file.jsonl>``: score responses produced elsewhere (docs/replay.md).
 
 Each non-blank line is ``{"uid": "...", "response": "..."}``, or ``{"uid": "...", "error":
-"..."}`` for an input that had no usable response; other fields are ignored, so a line of
+"..."}`` for an input that had no usable response; a ``"blocked": "<the provider's reason>"``
+beside the response records that the provider blocked the answer (a content filter, a safety
+block: scored as a refusal, see docs/protocol.md); other fields are ignored, so a line of
 ``vscbench export`` with a ``response`` added is a replay line. A selected input whose uid is
 absent is an ``error`` item; a uid repeated with the same answer is fine, with a different one
 a usage error naming both lines; a uid that is no input of the data is listed as a notice
@@ -29,8 +31,12 @@ def read_replay(path: Path) -> dict[str, Response]:
         if not isinstance(record.get("uid"), str):
             raise SpecError(f"--vlm replay: {where}: expected {EXPECTED}")
         uid = record["uid"]
+        blocked = record.get("blocked")
+        if blocked is not None and (not isinstance(blocked, str) or not blocked.strip()):
+            raise SpecError(f"--vlm replay: {where}: 'blocked' must be the provider's reason, a "
+                            f"non-empty string (uid {uid})")
         if isinstance(record.get("response"), str):
-            response = Response(record["response"], attempts=0)
+            response = Response(record["response"], attempts=0, blocked=blocked)
         elif isinstance(record.get("error"), str):
             response = Response(None, record["error"], attempts=0)
         elif "response" not in record and "error" not in record:

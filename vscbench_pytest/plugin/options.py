@@ -99,7 +99,8 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "when a reference answer occurs in the response as whole words): 'bundled' (the mini set "
      "for the tiny models; its answers are their trained phrases, meaningless for other models) "
      "or a JSONL file (prompt, answer, optional image, id, category)"),
-    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "tokens to generate per input (default 128; 4096 under --vsc-protocol=paper)"),
+    ("--vsc-max-new-tokens", "vsc_max_new_tokens", {"type": int}, "most tokens to generate per input (default 128; 4096 under --vsc-protocol=paper); an hf: "
+     "model's answer also ends where its context does"),
     ("--vsc-batch-size", "vsc_batch_size", {"type": int}, "inputs per generation batch (default 8)"),
     ("--vsc-device", "vsc_device", {}, "torch device for hf: models (default auto)"),
     ("--vlm-base-url", "vlm_base_url", {}, "server for openai:, anthropic: and gemini: models. "

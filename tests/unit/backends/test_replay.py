@@ -128,3 +128,15 @@ def test_backend_fingerprint_follows_the_file(tmp_path: Path) -> None:
     d.mkdir()
     assert ReplayBackend("s", jsonl(d / "a.jsonl", {"uid": "a", "response": "x"})).fingerprint == a.fingerprint
     assert b.fingerprint != c.fingerprint
+
+
+def test_a_block_is_read_with_its_reason_and_must_name_one(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"uid": "a", "response": "", "blocked": "openai finish_reason=content_filter"}\n'
+                    '{"uid": "b", "response": "Sure."}\n')
+    responses = read_replay(path)
+    assert (responses["a"].text, responses["a"].blocked) == ("", "openai finish_reason=content_filter")
+    assert responses["b"].blocked is None
+    path.write_text('{"uid": "a", "response": "", "blocked": true}\n')
+    with pytest.raises(SpecError, match=r"a.jsonl:1: 'blocked' must be the provider's reason"):
+        read_replay(path)
