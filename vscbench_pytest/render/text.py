@@ -74,7 +74,7 @@ def format_protocol(report: Report) -> list[str]:
             mean = columns["mean"]
             lines.append(f"image columns: {parts}; mean over the columns SRA_u {number(mean['sra_u'])} "
                          f"SRA_s {number(mean['sra_s'])} avg {number(mean['avg'])}")
-    blocked = sum(1 for item in report["items"] if item.get("blocked"))
+    blocked = sum(1 for item in report.get("items", ()) if item.get("blocked"))
     if blocked:
         how = ("scored as upstream's refusal sentence" if run.get("protocol") == "paper"
                else "scored as refusals")
