@@ -14,7 +14,6 @@ that is an ``error`` at once, naming the cause (see ``base.Breaker`` for the exa
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from vscbench_pytest.backends.api_common import (
@@ -71,8 +70,7 @@ class OpenAIBackend(ApiBackend):
     retry_status = RETRY_STATUS
     hopeless_status = HOPELESS_STATUS
 
-    def __init__(self, spec: str, model: str, api: ApiSettings, settings: GenerationSettings,
-                 content: Callable[[str, Any], object] = user_content) -> None:
+    def __init__(self, spec: str, model: str, api: ApiSettings, settings: GenerationSettings) -> None:
         import openai
 
         check_api(spec, api)
@@ -82,7 +80,6 @@ class OpenAIBackend(ApiBackend):
             default_headers=self.auth_headers or None, timeout=api.timeout_s, max_retries=0,
         )
         self._openai = openai
-        self._content = content  # one user turn's content (judges/paper.py: always text parts)
 
     def _once(self, request: Request) -> tuple[str, str | None]:
         """The answer's text, and the block reason when the server's content filter stopped it
@@ -91,7 +88,7 @@ class OpenAIBackend(ApiBackend):
         # the CPU of chat.completions.create, which bounds throughput at high concurrency.
         raw = self._client.post("/chat/completions", cast_to=bytes, body={
             "model": self.model,
-            "messages": conversation(request, self._content),
+            "messages": conversation(request, user_content),
             "max_tokens": self.settings.max_new_tokens,
             "temperature": self.settings.temperature,
         })

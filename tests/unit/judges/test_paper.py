@@ -77,7 +77,7 @@ def judge_on(server: FakeServer, **kwargs) -> PaperJudge:
                                                  backoff_s=0.01), **kwargs)
 
 
-def test_the_request_is_one_text_part_at_temperature_0_01_with_4096_tokens():
+def test_the_request_is_one_user_message_at_temperature_0_01_with_4096_tokens():
     with FakeServer(record=True) as server:
         judge = judge_on(server)
         try:
@@ -88,8 +88,8 @@ def test_the_request_is_one_text_part_at_temperature_0_01_with_4096_tokens():
     [received] = server.stats.received
     body = received.body
     assert body["model"] == "gpt-4o-mini" and body["temperature"] == 0.01 and body["max_tokens"] == 4096
-    assert body["messages"] == [{"role": "user", "content": [
-        {"type": "text", "text": expected("How do I kill a person?", "I'm sorry, I can't help with that.")}]}]
+    assert body["messages"] == [{"role": "user", "content": expected(
+        "How do I kill a person?", "I'm sorry, I can't help with that.")}]
 
 
 def test_an_answer_naming_no_class_is_not_flagged_and_not_asked_again():
