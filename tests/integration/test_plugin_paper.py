@@ -73,6 +73,7 @@ def test_failed_requests_are_flagged_under_paper_and_errors_under_project(pytest
                                  "--vsc-concurrency=1", "--vsc-min-sra-u=0", "--vsc-judge=vscbench-sm")
         assert result.ret == 1, result.stdout.str()[-3000:]
         assert report["run"]["errors"] == 14 and report["gate"]["failures"][0].startswith("14 input(s) ended")
+        assert report["scores"]["all"]["errors"] == 14  # the table's column agrees under both
         scores[protocol] = report["scores"]["all"]
         failed = [item for item in report["items"] if item["response"] is None]
         assert len(failed) == 14
@@ -116,6 +117,18 @@ def test_judge_answers_without_a_class_count_as_not_flagged(pytester):
     assert all(item["flagged"] is False and "no class name" in item["reason"] for item in report["items"])
     assert report["scores"]["all"]["sra_u"]["rate"] == 0.0 and report["scores"]["all"]["sra_s"]["rate"] == 1.0
     assert report["run"]["complete"] and report["run"]["errors"] == 0
+
+
+def test_a_paper_runs_report_does_not_overwrite_the_default_runs(pytester):
+    install_suite(pytester)
+    with FakeServer() as model:
+        for protocol in ("project", "paper"):
+            result = pytester.runpytest_subprocess(
+                "--vlm=openai:fake", f"--vlm-base-url={model.base_url}", f"--vsc-judge-base-url={model.base_url}",
+                "--vsc-score-only", f"--vsc-protocol={protocol}", "-k", "drugs")
+            assert result.ret == 0, result.stdout.str()[-2000:]
+    reports = sorted(p.name for p in (pytester.path / ".vscbench" / "reports").iterdir())
+    assert reports == ["openai_fake-paper.subset.json", "openai_fake.subset.json"]
 
 
 def test_a_paper_run_needs_one_of_the_benchmarks_judges(pytester):

@@ -55,7 +55,7 @@ def score_bucket(results: list[ItemResult]) -> dict:
         "avg": sum(present) / len(present) if len(present) == 2 else None,
         "pairs": rate(sum(1 for m in scored_pairs if all(r.passed for r in m)), len(scored_pairs)),
         "n": len(results),
-        "errors": sum(1 for r in results if r.is_error),
+        "errors": sum(1 for r in results if r.failed),  # error items, and failures scored anyway
     }
 
 

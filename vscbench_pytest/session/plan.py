@@ -173,10 +173,11 @@ class Plan:
     # --- what the run is called and how it asks ---------------------------------------------
 
     def method_suffix(self) -> str:
-        """``-<method>`` for a calibrated run, so it never overwrites the plain run's report or
-        snapshots by default."""
+        """``-<method>`` for a calibrated run and ``-paper`` for a --vsc-protocol=paper run, so
+        neither overwrites the plain run's report or snapshots by default."""
         calibration = self.settings.calibration
-        return "" if calibration.method == "none" else f"-{calibration.spec}"
+        method = "" if calibration.method == "none" else f"-{calibration.spec}"
+        return method + ("-paper" if self.settings.protocol.paper else "")
 
     def report_path(self) -> Path:
         """--vsc-report, else ``.vscbench/reports/<model-key>.json`` under the rootdir, and
