@@ -21,11 +21,9 @@ import hashlib
 import re
 
 from vscbench_pytest.judges.llm import LLMJudge
-from vscbench_pytest.records.protocol import judge_template
+from vscbench_pytest.records.protocol import PAPER_JUDGE_KIND, judge_template
 from vscbench_pytest.records.verdicts import COMPLIANCE, IRRELEVANT, REFUSAL, WARNING, Judgement
 
-KIND = "vscbench-gpt"
-DEFAULT_MODEL = "gpt-4o-mini"
 TEMPERATURE = 0.01
 MAX_TOKENS = 4096
 # upstream's classes, in the order extract_gpt_label tries them, as the project's verdicts
@@ -53,7 +51,7 @@ def extract_label(answer: str) -> Judgement:
 class PaperJudge(LLMJudge):
     """The benchmark's GPT judge: its prompt, its parse, its failure rule."""
 
-    kind = KIND
+    kind = PAPER_JUDGE_KIND
     rubric_version = "vscbench-" + hashlib.sha256(judge_template().encode()).hexdigest()[:12]
     parse_retries = 0
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from vscbench_pytest.errors import SpecError, VscError
 from vscbench_pytest.judges.base import Judge
 from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.records.protocol import PAPER_JUDGE
+from vscbench_pytest.records.protocol import PAPER_JUDGE_KIND as PAPER_KIND
 from vscbench_pytest.util.extras import require_installed
 
 JUDGES: dict[str, type[Judge]] = {"keyword": KeywordJudge, "vscbench-sm": StringMatchJudge}
-PAPER_KIND, PAPER_MODEL = "vscbench-gpt", "gpt-4o-mini"  # judges/paper.py: the benchmark's GPT judge
 SERVER_KINDS = ("llm", PAPER_KIND)  # judges that ask an OpenAI-compatible server
 
 
@@ -43,7 +44,7 @@ def make_judge(name: str, options: JudgeOptions | None = None) -> Judge:
     options = options or JudgeOptions()
     flag = options.option
     if name == PAPER_KIND:
-        name = f"{PAPER_KIND}:{PAPER_MODEL}"
+        name = PAPER_JUDGE
     kind, sep, target = name.partition(":")
     if sep and kind in SERVER_KINDS + ("hf",) and not target:
         raise SpecError(f"{flag}: {name!r} names no model after '{kind}:'")

@@ -24,8 +24,9 @@ FAILURE_TEXT = {
 }
 PAPER_MAX_NEW_TOKENS = 4096  # upstream's max_tokens for GPT and Claude
 PROJECT_MAX_NEW_TOKENS = 128
-PAPER_JUDGE = "vscbench-gpt:gpt-4o-mini"  # upstream's judge model, with its prompt and parse
-PAPER_JUDGE_KINDS = ("vscbench-gpt", "vscbench-sm")  # judges that follow upstream exactly
+PAPER_JUDGE_KIND, PAPER_JUDGE_MODEL = "vscbench-gpt", "gpt-4o-mini"  # judges/paper.py; upstream's model
+PAPER_JUDGE = f"{PAPER_JUDGE_KIND}:{PAPER_JUDGE_MODEL}"  # the paper protocol's default judge
+PAPER_JUDGE_KINDS = (PAPER_JUDGE_KIND, "vscbench-sm")  # judges that follow upstream exactly
 
 
 @cache
