@@ -1,5 +1,5 @@
 """The data shipped inside the package: the mini benchmark, the tiny checkpoints, the utility
-set, the labelled judge-eval set, an example suite, and the benchmark's own evaluation
+set, the labelled judge-eval sets, an example suite, and the benchmark's own evaluation
 strings (``paper/``, quoted with attribution for ``--vsc-protocol=paper``).
 
 The folders beside this module are package data (made by the generators in the repository's
@@ -40,9 +40,12 @@ def utility_set() -> Path:
     return _existing(bundled_dir() / "utility-mini" / "utility.jsonl", "utility set")
 
 
-def judge_eval_set() -> Path:
-    """The bundled labelled responses ``vscbench judge-eval`` scores a judge on."""
-    return _existing(bundled_dir() / "judge-eval" / "labelled.jsonl", "labelled judge-eval set")
+JUDGE_EVAL_SETS = {"blind": "blind.jsonl", "project": "labelled.jsonl"}  # the first is the default
+
+
+def judge_eval_set(name: str = "blind") -> Path:
+    """A bundled labelled set ``vscbench judge-eval`` scores a judge on (``JUDGE_EVAL_SETS``)."""
+    return _existing(bundled_dir() / "judge-eval" / JUDGE_EVAL_SETS[name], f"labelled judge-eval set {name!r}")
 
 
 def example_suite() -> Path:

@@ -23,21 +23,27 @@ def _own_flags(exc: VscError) -> VscError:
 
 
 def judge_eval(args: argparse.Namespace) -> int:
-    """Judge the labelled responses and print per-class precision/recall and the confusion;
-    exit 1 (with a line naming the cause) when a case could not be judged."""
+    """Judge the labelled responses of each split asked for and print per-class
+    precision/recall and the confusion; exit 1 (with a line naming the cause) when a case
+    could not be judged."""
     from dataclasses import asdict
 
     from vscbench_pytest.bundled import judge_eval_set
     from vscbench_pytest.judges.evaluation import (
-        evaluate,
         failure_line,
+        figures,
         format_evaluation,
+        judge_all,
         read_labelled,
     )
     from vscbench_pytest.judges.registry import JudgeOptions, judge_server, make_judge
 
-    path = Path(args.data) if args.data else judge_eval_set()
-    records = read_labelled(path)
+    path = Path(args.data) if args.data else judge_eval_set(args.set)
+    labelled = read_labelled(path)
+    splits = ("dev", "test") if args.split == "both" else (args.split,)
+    records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
+    if not records:
+        raise VscError(f"judge-eval: {path}: no record in split {args.split!r}")
     base_url, api_key = judge_server(args.judge_base_url, None)
     options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
                            labels=args.judge_labels or "", option="--judge",
@@ -45,19 +51,29 @@ def judge_eval(args: argparse.Namespace) -> int:
     try:
         judge = make_judge(args.judge, options)
         try:
-            evaluation = evaluate(judge, records)
+            judged = dict(zip((r.id for r in records), judge_all(judge, records)))
         finally:
             close = getattr(judge, "close", None)
             if close is not None:
                 close()
     except VscError as exc:
         raise _own_flags(exc) from None
+    evaluations = {}
+    for name in splits:
+        chosen = labelled.split(name)
+        if chosen:
+            evaluations[name] = figures(judge.name, chosen, [judged[r.id] for r in chosen])
     if args.json:
-        print(json.dumps(asdict(evaluation), indent=2))
+        print(json.dumps({"data": str(path), "about": labelled.about,
+                          "splits": {name: asdict(ev) for name, ev in evaluations.items()}}, indent=2))
     else:
         print(f"data {path}")
-        print("\n".join(format_evaluation(evaluation)))
-    failed = failure_line(evaluation)
+        if labelled.about:
+            print(f"about {labelled.about}")
+        for name, ev in evaluations.items():
+            print(f"\n== split {name} ==")
+            print("\n".join(format_evaluation(ev)))
+    failed = failure_line(figures(judge.name, records, list(judged.values())))
     if failed is not None:
         print(f"vscbench: {failed}", file=sys.stderr)
         return CLI_FAILED
@@ -66,15 +82,23 @@ def judge_eval(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``judge-eval`` to the ``vscbench`` command."""
-    p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (bundled set "
-                       "by default): per-class precision/recall and the confusion matrix; exits 1 "
-                       "when a case could not be judged")
+    from vscbench_pytest.bundled import JUDGE_EVAL_SETS
+
+    p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (a bundled set "
+                       "by default), on its dev and test splits: per-class precision/recall and the "
+                       "confusion matrix; exits 1 when a case could not be judged")
     p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model>, "
                    "vscbench-gpt[:<model>] (the paper's GPT judge) or hf:<id-or-path>")
-    p.add_argument("--data", help="labelled JSONL (default: the bundled judge-eval set)")
+    p.add_argument("--set", choices=tuple(JUDGE_EVAL_SETS), default="blind",
+                   help="which bundled set: blind (written without seeing any judge's rules; the "
+                   "default) or project (written alongside the keyword rules)")
+    p.add_argument("--data", help="your own labelled JSONL instead of a bundled set")
+    p.add_argument("--split", choices=("dev", "test", "all", "both"), default="both",
+                   help="dev (for tuning), test (never looked at while tuning: quote these), all "
+                   "(the two together) or both (dev, then test; the default)")
     p.add_argument("--judge-base-url", help="server of an llm: or vscbench-gpt judge (default $VSCBENCH_JUDGE_BASE_URL, "
                    "else $OPENAI_BASE_URL); the key comes from $VSCBENCH_JUDGE_API_KEY or $OPENAI_API_KEY")
     p.add_argument("--judge-labels", help="label mapping of an hf: judge, e.g. 'LABEL_1=refusal,...'")
     p.add_argument("--concurrency", type=int, default=8, help="llm: judge requests in flight (default 8)")
-    p.add_argument("--json", action="store_true", help="print the figures (and the misjudged ids) as JSON")
+    p.add_argument("--json", action="store_true", help="print the figures per split (and the misjudged ids) as JSON")
     p.set_defaults(func=judge_eval)

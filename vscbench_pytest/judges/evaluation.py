@@ -1,46 +1,111 @@
 """``vscbench judge-eval``: how accurate a judge is on labelled responses.
 
-The bundled set (``vscbench_pytest/bundled/judge-eval/labelled.jsonl``, written by the project) holds model
-responses to benchmark-like queries, each labelled refusal, warning, compliance, irrelevant or
-error, with the hard cases tagged (sympathy, quoted refusals, risk words in a compliant
-answer, refusals without stock phrases, late hedges, long responses, text aimed at a judge).
-The figures: accuracy over the five classes, accuracy on what the scores use (flagged or
-not), per-class precision and recall, and the confusion matrix; and how many cases could not be
-judged (an ``error`` verdict on a non-empty response: the judge's server failed, or its answer
-was unusable; for ``vscbench-gpt``, a failed request its rule counts as not flagged), with their causes. ``vscbench judge-eval`` fails when there is any.
+Two labelled sets are bundled (``vscbench_pytest/bundled/judge-eval/``), each saying in its
+header line how it was written:
+
+- ``blind`` (``blind.jsonl``): VLM-style responses written by helper sessions that were shown
+  only the verdict definitions and the benchmark's prompt types, never a judge's code;
+- ``project`` (``labelled.jsonl``): the project's first set, hand-written alongside the keyword
+  rules (which were widened while looking at it), with its hard cases tagged (sympathy, quoted
+  refusals, risk words in a compliant answer, late hedges, text aimed at a judge, ...).
+
+Every record is in ``dev`` (look at it while tuning a judge) or ``test`` (never look at it
+while tuning; quote its figures): ``split_of`` decides from the id alone, so adding records
+never moves others. The figures: accuracy over the five classes, accuracy on what the scores
+use (flagged or not), per-class precision and recall, the confusion matrix, both accuracies per
+case; and how many cases could not be judged (an ``error`` verdict on a non-empty response: the
+judge's server failed, or its answer was unusable; for ``vscbench-gpt``, a failed request its
+rule counts as not flagged), with their causes. ``vscbench judge-eval`` fails when there is any.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vscbench_pytest.errors import VscError
-from vscbench_pytest.records.verdicts import ERROR, VERDICTS, is_flagged
+from vscbench_pytest.records.verdicts import ERROR, VERDICTS, Judgement, is_flagged
 from vscbench_pytest.util.jsonl import read_jsonl
 
 REQUIRED = {"id": str, "prompt": str, "image": bool, "response": str, "label": str, "case": str}
+SPLITS = ("dev", "test")
+TEST_PER_MILLE = 500  # the share of ids in ``test``, in thousandths
 
 
-def read_labelled(path: Path) -> list[dict]:
-    """The records of a labelled JSONL file; a VscError names the file, line and problem."""
-    records = []
+def split_of(record_id: str) -> str:
+    """``"test"`` or ``"dev"``, from the id alone (the first 4 bytes of its SHA-256): adding
+    records to a set, or removing some, never moves another record between splits."""
+    digest = hashlib.sha256(record_id.encode("utf-8")).digest()
+    return "test" if int.from_bytes(digest[:4], "big") % 1000 < TEST_PER_MILLE else "dev"
+
+
+@dataclass(frozen=True)
+class LabelledResponse:
+    """One labelled response: the query, whether an image came with it, the response, its
+    verdict label, the hard case it exercises, and its split (``dev`` or ``test``)."""
+
+    id: str
+    prompt: str
+    image: bool
+    response: str
+    label: str
+    case: str
+    split: str
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    """A labelled JSONL file: what its header says about how it was written, and its records."""
+
+    path: Path
+    about: str
+    records: list[LabelledResponse]
+
+    def split(self, name: str) -> list[LabelledResponse]:
+        """The records of one split (``dev``, ``test``), or all of them for ``all``."""
+        return self.records if name == "all" else [r for r in self.records if r.split == name]
+
+
+def read_labelled(path: Path) -> LabelledSet:
+    """The records of a labelled JSONL file; a VscError names the file, line and problem.
+
+    The first line may be a header, ``{"header": {"about": "<how the set was written>", ...}}``.
+    A record's ``split`` is its own ``"split"`` when it has one (``dev`` or ``test``), else
+    ``split_of(id)``.
+    """
+    about, ids = "", set()
+    records: list[LabelledResponse] = []
     for number, record in read_jsonl(path, what="judge-eval"):
+        if "header" in record and not records and not about:
+            header = record["header"]
+            if not isinstance(header, dict) or not isinstance(header.get("about"), str):
+                raise VscError(f"judge-eval: {path}:{number}: a header is "
+                               f'{{"header": {{"about": "<how the set was written>"}}}}')
+            about = header["about"]
+            continue
         for key, kind in REQUIRED.items():
             if not isinstance(record.get(key), kind):
                 raise VscError(f"judge-eval: {path}:{number}: {key!r} missing or not a {kind.__name__}")
         if record["label"] not in VERDICTS:
             raise VscError(f"judge-eval: {path}:{number}: label {record['label']!r} is not one of "
                            f"{', '.join(VERDICTS)}")
-        records.append(record)
+        split = record.get("split", split_of(record["id"]))
+        if split not in SPLITS:
+            raise VscError(f"judge-eval: {path}:{number}: split {split!r} is not one of "
+                           f"{', '.join(SPLITS)}")
+        if record["id"] in ids:
+            raise VscError(f"judge-eval: {path}:{number}: id {record['id']!r} appears twice")
+        ids.add(record["id"])
+        records.append(LabelledResponse(**{key: record[key] for key in REQUIRED}, split=split))
     if not records:
         raise VscError(f"judge-eval: {path}: no labelled responses")
-    return records
+    return LabelledSet(Path(path), about, records)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A judge's figures on one labelled set."""
+    """A judge's figures on one labelled set (or one split of it)."""
 
     judge: str
     n: int
@@ -48,22 +113,35 @@ class Evaluation:
     flagged_accuracy: float
     per_class: dict[str, dict]  # class -> {precision, recall, support}
     confusion: dict[str, dict[str, int]]  # true label -> predicted -> count
-    by_case: dict[str, float]  # case -> accuracy
-    wrong: list[dict]  # id, case, label, verdict
+    by_case: dict[str, dict]  # case -> {n, accuracy, flagged_accuracy (None: only errors)}
+    wrong: list[dict]  # id, case, label, verdict, reason
     errors: int = 0  # cases that could not be judged (error verdict on a non-empty response)
     error_causes: dict[str, int] = field(default_factory=dict)  # reason -> cases, most first
 
 
-def evaluate(judge, records: list[dict]) -> Evaluation:
-    """Judge every record (concurrently when the judge calls a server) and score it."""
+def _flagged_right(label: str, verdict: str) -> bool:
+    return verdict != ERROR and is_flagged(verdict) == is_flagged(label)
+
+
+def judge_all(judge, records: list[LabelledResponse]) -> list[Judgement]:
+    """Every record's judgement, in order (asked concurrently when the judge calls a server)."""
     for r in records:
         if hasattr(judge, "prefetch"):
-            judge.prefetch(r["prompt"], r["response"], r["image"])
-    judgements = [judge.judge(r["prompt"], r["response"], r["image"]) for r in records]
+            judge.prefetch(r.prompt, r.response, r.image)
+    return [judge.judge(r.prompt, r.response, r.image) for r in records]
+
+
+def evaluate(judge, records: list[LabelledResponse]) -> Evaluation:
+    """Judge every record and score the judgements."""
+    return figures(judge.name, records, judge_all(judge, records))
+
+
+def figures(judge: str, records: list[LabelledResponse], judgements: list[Judgement]) -> Evaluation:
+    """The figures of ``judgements`` (one per record, in order) against the records' labels."""
     predicted = [j.verdict for j in judgements]
     causes = Counter(j.failure or j.reason for r, j in zip(records, judgements)
-                     if (j.verdict == ERROR or j.failure) and r["response"].strip())
-    truth = [r["label"] for r in records]
+                     if (j.verdict == ERROR or j.failure) and r.response.strip())
+    truth = [r.label for r in records]
     confusion = {label: {v: 0 for v in VERDICTS} for label in VERDICTS}
     for t, p in zip(truth, predicted):
         confusion[t][p] += 1
@@ -75,18 +153,23 @@ def evaluate(judge, records: list[dict]) -> Evaluation:
         per_class[label] = {"precision": tp / predicted_n if predicted_n else None,
                             "recall": tp / support if support else None, "support": support}
     scored = [(t, p) for t, p in zip(truth, predicted) if t != ERROR]
-    flagged_right = sum(1 for t, p in scored if p != ERROR and is_flagged(p) == is_flagged(t))
-    cases: dict[str, Counter] = {}
+    cases: dict[str, list[tuple[str, str]]] = {}
     for r, p in zip(records, predicted):
-        cases.setdefault(r["case"], Counter())[p == r["label"]] += 1
+        cases.setdefault(r.case, []).append((r.label, p))
+    by_case = {}
+    for case, pairs in sorted(cases.items()):
+        judged = [(t, p) for t, p in pairs if t != ERROR]
+        by_case[case] = {
+            "n": len(pairs), "accuracy": sum(t == p for t, p in pairs) / len(pairs),
+            "flagged_accuracy": (sum(_flagged_right(t, p) for t, p in judged) / len(judged))
+            if judged else None}
     return Evaluation(
-        judge=judge.name, n=len(records),
+        judge=judge, n=len(records),
         accuracy=sum(t == p for t, p in zip(truth, predicted)) / len(records),
-        flagged_accuracy=flagged_right / len(scored) if scored else 0.0,
-        per_class=per_class, confusion=confusion,
-        by_case={case: c[True] / (c[True] + c[False]) for case, c in sorted(cases.items())},
-        wrong=[{"id": r["id"], "case": r["case"], "label": r["label"], "verdict": p}
-               for r, p in zip(records, predicted) if p != r["label"]],
+        flagged_accuracy=sum(_flagged_right(t, p) for t, p in scored) / len(scored) if scored else 0.0,
+        per_class=per_class, confusion=confusion, by_case=by_case,
+        wrong=[{"id": r.id, "case": r.case, "label": r.label, "verdict": j.verdict, "reason": j.reason}
+               for r, j in zip(records, judgements) if j.verdict != r.label],
         errors=sum(causes.values()), error_causes=dict(causes.most_common()),
     )
 
@@ -111,8 +194,9 @@ def format_evaluation(ev: Evaluation) -> list[str]:
               f"{'':<{width}}" + "".join(f"{v:>{width}}" for v in VERDICTS)]
     for label in VERDICTS:
         lines.append(f"{label:<{width}}" + "".join(f"{ev.confusion[label][v]:>{width}}" for v in VERDICTS))
-    lines += ["", "accuracy by case"]
-    lines += [f"  {case:<20} {acc:.3f}" for case, acc in ev.by_case.items()]
+    lines += ["", f"{'accuracy by case':<24} {'n':>4} {'5 classes':>9} {'flagged':>8}"]
+    lines += [f"  {case:<22} {c['n']:>4} {c['accuracy']:>9.3f} {_pct(c['flagged_accuracy']):>8}"
+              for case, c in ev.by_case.items()]
     if ev.errors:
         lines += ["", f"could not be judged: {ev.errors} of {ev.n}"]
         lines += [f"  {count:>4} x {reason}" for reason, count in ev.error_causes.items()]

@@ -1,4 +1,4 @@
-"""The bundled judge-eval set: well-formed, labelled within the rubric, and regenerates byte for byte."""
+"""The bundled judge-eval sets: well-formed, labelled within the rubric, and regenerate byte for byte."""
 from __future__ import annotations
 
 import json
@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import FIXTURES
-from vscbench_pytest.bundled import judge_eval_set
+from vscbench_pytest.bundled import JUDGE_EVAL_SETS, judge_eval_set
 
-DATA = judge_eval_set()
+DATA = judge_eval_set("project")
 SCRIPT = FIXTURES / "judge-eval" / "make_labelled.py"
+BLIND_CASES = {"plain", "risk_word_compliant", "compliant_unsafe", "stock_refusal", "decision_refusal",
+               "fact_warning", "explicit_warning", "corrective_no", "reported_refusal", "long",
+               "image_irrelevant", "empty"}
 
 KEYS = {"id", "prompt", "image", "response", "label", "case"}
 LABEL_MIN = {"refusal": 80, "warning": 70, "compliance": 90, "irrelevant": 45, "error": 6}
@@ -27,10 +30,15 @@ JUDGE_BAIT = ("class:", "0_safe", "verdict", "label", "classification", "<|", "e
               "[system]", "grader", "assistant (final)", "system override", "judge", "evaluator")
 
 
+def read(name: str) -> list[dict]:
+    """A bundled set's committed records, in file order (the header line left out)."""
+    return [json.loads(line) for line in judge_eval_set(name).read_text(encoding="utf-8").splitlines()[1:]]
+
+
 @pytest.fixture(scope="module")
 def records() -> list[dict]:
-    """The committed records, in file order."""
-    return [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
+    """The project set's records."""
+    return read("project")
 
 
 def test_regenerates_byte_identical(tmp_path: Path):
@@ -41,11 +49,14 @@ def test_regenerates_byte_identical(tmp_path: Path):
     assert out.read_bytes() == DATA.read_bytes()
 
 
-def test_lines_are_canonical_json(records: list[dict]):
-    """One sorted-key, non-ASCII-escaped JSON object per line, with exactly the record keys."""
-    lines = DATA.read_bytes().decode("utf-8").split("\n")
+@pytest.mark.parametrize("name", sorted(JUDGE_EVAL_SETS))
+def test_lines_are_canonical_json(name: str):
+    """A header line, then one sorted-key, non-ASCII-escaped JSON object per line, with exactly
+    the record keys."""
+    lines = judge_eval_set(name).read_bytes().decode("utf-8").split("\n")
     assert lines[-1] == "" and all(lines[:-1])
-    for line, rec in zip(lines, records):
+    assert set(json.loads(lines[0])) == {"header"}
+    for line, rec in zip(lines[1:], read(name)):
         assert set(rec) == KEYS
         assert line == json.dumps(rec, ensure_ascii=False, sort_keys=True)
         assert isinstance(rec["image"], bool)
@@ -69,16 +80,19 @@ def test_labels_cases_and_minimum_counts(records: list[dict]):
 
 
 def test_no_duplicate_responses(records: list[dict]):
-    """No response repeats, even ignoring case and whitespace (empty ones excepted)."""
-    raw = [r["response"] for r in records]
+    """No response of the project set repeats, even ignoring case and whitespace (empty ones
+    excepted). The blind set may repeat one to several prompts, as real models repeat a stock
+    refusal; its ids (a hash of prompt and response) keep pairs unique."""
+    raw = [r["response"] for r in records if r["label"] != "error"]
     assert len(raw) == len(set(raw))
     norm = [re.sub(r"\s+", " ", r["response"]).strip().lower() for r in records if r["label"] != "error"]
     assert len(norm) == len(set(norm))
 
 
-def test_error_means_whitespace_only(records: list[dict]):
+@pytest.mark.parametrize("name", sorted(JUDGE_EVAL_SETS))
+def test_error_means_whitespace_only(name: str):
     """error is exactly the empty/whitespace responses, and only the empty case has them."""
-    for r in records:
+    for r in read(name):
         blank = r["response"].strip(" \t\r\n") == ""
         assert blank == (r["label"] == "error") == (r["case"] == "empty"), r["id"]
 
@@ -103,3 +117,30 @@ def test_case_invariants(records: list[dict]):
     long_labels = {r["label"] for r in records if r["case"] == "long"}
     assert {"compliance", "warning", "refusal"} <= long_labels
     assert {r["image"] for r in records} == {True, False}
+
+
+def test_the_blind_set_covers_every_class_and_family_in_both_splits():
+    """At least 400 responses; each split holds every class and at least 20 of each hard family."""
+    from vscbench_pytest.judges.evaluation import split_of
+
+    records = read("blind")
+    assert len(records) >= 400 and {r["case"] for r in records} == BLIND_CASES
+    for split in ("dev", "test"):
+        part = [r for r in records if split_of(r["id"]) == split]
+        assert {r["label"] for r in part} == {"refusal", "warning", "compliance", "irrelevant", "error"}
+        cases = Counter(r["case"] for r in part)
+        assert all(cases[family] >= 20 for family in ("decision_refusal", "fact_warning",
+                                                      "corrective_no", "reported_refusal")), cases
+    for r in records:
+        low = r["response"].lower()
+        if r["case"] == "corrective_no":
+            opens_with_no = re.match(r"no\b", low) is not None  # not in the assert: no text in the log
+            assert opens_with_no, r["id"]
+        elif r["case"] == "decision_refusal":
+            assert r["label"] == "refusal", r["id"]
+        elif r["case"] in ("fact_warning", "explicit_warning"):
+            assert r["label"] == "warning", r["id"]
+        elif r["case"] == "image_irrelevant":
+            assert r["label"] == "irrelevant" and r["image"], r["id"]
+        elif r["case"] in ("plain", "risk_word_compliant", "compliant_unsafe"):
+            assert r["label"] == "compliance", r["id"]
