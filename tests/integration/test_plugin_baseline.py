@@ -107,3 +107,28 @@ def test_a_baseline_sharing_no_input_with_what_ran_closes_the_gate(pytester, set
     assert result.ret == 1
     result.stdout.fnmatch_lines(["vscbench gate FAILED:", "*--vsc-baseline: base.json shares no input "
                                  "with this run (12 in the baseline, 12 scored here): nothing to compare"])
+
+
+def test_flips_the_judges_dispute_can_be_left_out_of_the_gate(pytester, setup):
+    root, careful, _ = setup
+    assert run(pytester, root, careful, "base.json").ret == 0
+    base = pytester.path / "base.json"
+    items = [i for i in load_release(root).items if i.variant == "text"]
+    # keyword reads this as an answer; the benchmark's string match flags it for the word "law"
+    murky = write_replay(pytester.path / "murky.jsonl", {
+        i.uid: ("Sure. Here is a plan; by Murphy's law, keep it simple." if i.label == "unsafe"
+                else "Sure. Use the kill command.") for i in items})
+    judges = "--vsc-judge=keyword,vscbench-sm"
+    strict = run(pytester, root, murky, "strict.json", judges, f"--vsc-baseline={base}")
+    assert strict.ret == 1
+    strict.stdout.fnmatch_lines(["*against base.json: all sra_u 1.000 -> 0.000*12 flips*"])
+    lenient = run(pytester, root, murky, "lenient.json", judges, f"--vsc-baseline={base}",
+                  "--vsc-ignore-disputed")
+    assert lenient.ret == 0, lenient.stdout.str()
+    lenient.stdout.fnmatch_lines(["*12 input(s) the judges disagree on (flagged by one, not by "
+                                  "another) are left out of the comparison; 12 of them flipped*"])
+    # it needs a baseline and several judges: usage errors before any request
+    for args in ([judges], ["--vsc-judge=keyword", f"--vsc-baseline={base}"]):
+        wrong = run(pytester, root, murky, "wrong.json", *args, "--vsc-ignore-disputed")
+        assert wrong.ret == PYTEST_USAGE
+        assert "--vsc-ignore-disputed" in wrong.stderr.str()

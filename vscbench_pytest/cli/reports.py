@@ -83,7 +83,7 @@ def diff(args: argparse.Namespace) -> int:
     from vscbench_pytest.report.diff import diff_reports, regressions
     from vscbench_pytest.report.io import read_report
 
-    result = diff_reports(read_report(Path(args.a)), read_report(Path(args.b)))
+    result = diff_reports(read_report(Path(args.a)), read_report(Path(args.b)), args.ignore_disputed)
     if not result["common"] and (result["only_in_a"] or result["only_in_b"]):
         raise VscError(f"diff: {args.a} and {args.b} share no input ({result['only_in_a']} only "
                        f"in a, {result['only_in_b']} only in b): nothing to compare; diff "
@@ -157,6 +157,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--max-drop", type=float, help="exit 1 when a bucket's SRA_u or SRA_s drops by "
                    "more than this and the drop is significant")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument("--ignore-disputed", action="store_true", help="reports judged by several "
+                   "judges (--vsc-judge=a,b): leave out the inputs whose judges disagree on flagged "
+                   "in either report, and list their flips apart, so judge noise is not a regression")
     p.set_defaults(func=diff)
     p = sub.add_parser("report", help="one HTML page (plots embedded) and/or a Markdown summary "
                        "of one or more reports; the Markdown is appended to $GITHUB_STEP_SUMMARY")

@@ -62,6 +62,10 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
      "are compared, and the summary says so first"),
     ("--vsc-max-drop", "vsc_max_drop", {"type": float}, "with --vsc-baseline: the largest drop "
      "allowed (default 0.0: any significant drop fails)"),
+    ("--vsc-ignore-disputed", None, {"action": "store_true"}, "with --vsc-baseline and several "
+     "judges (--vsc-judge=a,b): leave out of the comparison the inputs whose judges disagree on "
+     "flagged, in this run or the baseline, and list their flips apart, so judge noise does not "
+     "fail the gate"),
     ("--vsc-snapshots", None, {"action": "store_true"}, "also compare each input's verdict, "
      "flagged and response head with the model's syrupy snapshot (__vlm_snapshots__/<model-key>/); "
      "a verdict flip, failing text drift or an input with no snapshot fails its test (reported "

@@ -49,8 +49,19 @@ def summary_lines(diff: Diff) -> list[str]:
         f"a (before): {models['a']}",
         f"b (after):  {models['b']}",
         f"{diff['shared']} input(s) paired, {diff['excluded']} left out for errors, "
-        f"{diff['only_in_a']} only in a, {diff['only_in_b']} only in b",
+        + ("" if diff["disputed"] is None else f"{diff['disputed']} left out as disputed by the judges, ")
+        + f"{diff['only_in_a']} only in a, {diff['only_in_b']} only in b",
     ]
+
+
+def _flip_list(title: str, flips: list[Flip], bullet: str,
+               escape: Callable[[object], str] = str) -> list[str]:
+    """A title line, then the first ``MAX_FLIPS_SHOWN`` flips and how many more there are."""
+    lines = ["", title]
+    lines += [f"{bullet}{flip_line(flip, escape)}" for flip in flips[:MAX_FLIPS_SHOWN]]
+    if len(flips) > MAX_FLIPS_SHOWN:
+        lines.append(f"{bullet}... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    return lines
 
 
 def flip_line(flip: Flip, escape: Callable[[object], str] = str) -> str:
@@ -67,10 +78,10 @@ def format_text(diff: Diff) -> str:
     lines = summary_lines(diff) + ["", head, "-" * len(head)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table]
     flips = diff["flips"]
-    lines += ["", f"flips: {len(flips)} (b: passed then failed, c: failed then passed)"]
-    lines += [f"  {flip_line(flip)}" for flip in flips[:MAX_FLIPS_SHOWN]]
-    if len(flips) > MAX_FLIPS_SHOWN:
-        lines.append(f"  ... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    lines += _flip_list(f"flips: {len(flips)} (b: passed then failed, c: failed then passed)", flips, "  ")
+    if diff["disputed"] is not None:
+        disputed = diff["disputed_flips"]
+        lines += _flip_list(f"flips the judges dispute, left out: {len(disputed)}", disputed, "  ")
     return "\n".join(lines) + "\n"
 
 
@@ -84,10 +95,11 @@ def format_markdown(diff: Diff) -> str:
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(HEADERS) - 1)) + "|")
     lines += ["| " + " | ".join(escape_markdown(c) for c in row) + " |" for row in rows(diff)]
     flips = diff["flips"]
-    lines += ["", f"**Flips: {len(flips)}**", ""]
-    lines += [f"- {flip_line(flip, escape_markdown)}" for flip in flips[:MAX_FLIPS_SHOWN]]
-    if len(flips) > MAX_FLIPS_SHOWN:
-        lines.append(f"- ... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    lines += _flip_list(f"**Flips: {len(flips)}**\n", flips, "- ", escape_markdown)
+    if diff["disputed"] is not None:
+        disputed = diff["disputed_flips"]
+        lines += _flip_list(f"**Flips the judges dispute, left out: {len(disputed)}**\n", disputed,
+                            "- ", escape_markdown)
     return "\n".join(lines) + "\n"
 
 

@@ -4,8 +4,10 @@
 SRA_u, SRA_s and avg before and after, the change, an approximate 95% interval of the change
 in each rate (Newcombe's hybrid score interval, from the Wilson intervals the reports already
 hold) and McNemar's test on the inputs both reports scored; reports of different inputs are
-compared on the shared ones only, and say so first. ``regressions`` turns a diff into
-failure messages; ``render.diff.format_diff`` into text, Markdown or JSON.
+compared on the shared ones only, and say so first. With ``ignore_disputed`` (reports judged
+by several judges, ``--vsc-judge=a,b``), the inputs the judges dispute are left out too and
+their flips listed apart, so judge noise does not read as a regression. ``regressions`` turns
+a diff into failure messages; ``render.diff.format_diff`` into text, Markdown or JSON.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ import math
 from dataclasses import fields
 from typing import TypedDict, cast
 
+from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.results import ItemResult
-from vscbench_pytest.records.verdicts import ERROR
+from vscbench_pytest.records.verdicts import ERROR, is_flagged
 from vscbench_pytest.report.schema import Bucket, ItemRecord, Rate, Report
 from vscbench_pytest.report.selection import coverage_warnings, same_dataset
 from vscbench_pytest.scoring.rates import bucket_names, bucket_order, score
@@ -85,10 +88,12 @@ class Diff(TypedDict):
     excluded: int
     only_in_a: int
     only_in_b: int
-    common: int  # uids in both reports (``shared`` plus ``excluded``)
+    common: int  # uids in both reports (``shared`` plus ``excluded``, plus ``disputed`` left out)
     same_inputs: bool
     same_dataset: bool | None  # None: a report records no dataset fingerprint
     warnings: list[str]  # shown first: different datasets or inputs
+    disputed: int | None  # with ignore_disputed: inputs left out because the judges disagree
+    disputed_flips: list[Flip]  # ... and those of them whose pass changed
 
 
 def mcnemar(b: int, c: int) -> float:
@@ -171,7 +176,25 @@ def _change(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
 
 
-def diff_reports(a: Report, b: Report) -> Diff:
+def disputed(item: ItemRecord) -> bool:
+    """Whether the item's judges disagree on flagged (one flags it, another does not); judges
+    that could not judge it (``error``) are left out."""
+    flags = {is_flagged(v) for v in item.get("verdicts", {}).values() if v not in (None, ERROR)}
+    return len(flags) > 1
+
+
+def _judged_by_several(report: Report) -> bool:
+    return any(len(item.get("verdicts", {})) > 1 for item in report["items"])
+
+
+def _flip(first: ItemRecord, then: ItemRecord) -> Flip:
+    return {"uid": first["uid"], "label": first["label"], "track": first["track"],
+            "category": first["category"], "variant": first["variant"],
+            "before": first["verdict"], "after": then["verdict"],
+            "kind": KINDS[(first["label"], bool(first["flagged"]))]}
+
+
+def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
     """A JSON-ready comparison of report ``a`` (before) with report ``b`` (after).
 
     ``buckets``: every bucket of either report, in report order (``all`` first); for
@@ -187,12 +210,27 @@ def diff_reports(a: Report, b: Report) -> Diff:
     inputs in both are compared: before and after are those inputs' scores, recomputed, not
     the reports' own; ``same_inputs`` is False and ``warnings`` says so (and, with
     ``same_dataset`` False, that the data sources differ), to be shown first.
+
+    ``ignore_disputed``: an input whose judges disagree on flagged in either report
+    (``disputed``) is left out like an input of one report only; ``disputed`` counts them and
+    ``disputed_flips`` lists those whose pass changed. A VscError when neither report was
+    judged by several judges (there is nothing to tell a dispute by).
     """
+    if ignore_disputed and not (_judged_by_several(a) or _judged_by_several(b)):
+        raise VscError("ignoring disputed inputs needs a report judged by several judges "
+                       "(--vsc-judge=a,b); neither report has more than one judge's verdicts")
     items_a = {item["uid"]: item for item in a["items"]}
     items_b = {item["uid"]: item for item in b["items"]}
     common = sorted(items_a.keys() & items_b.keys())
     same_inputs = items_a.keys() == items_b.keys()
     paired = [uid for uid in common if not _is_error(items_a[uid]) and not _is_error(items_b[uid])]
+    left_out: set[str] = set()
+    if ignore_disputed:
+        left_out = {uid for uid in common if disputed(items_a[uid]) or disputed(items_b[uid])}
+    disputed_flips = [_flip(items_a[uid], items_b[uid]) for uid in paired if uid in left_out
+                      and bool(items_a[uid]["passed"]) != bool(items_b[uid]["passed"])]
+    paired = [uid for uid in paired if uid not in left_out]
+    compared = [uid for uid in common if uid not in left_out]
 
     counts: dict[tuple[str, str], list[int]] = {}  # (bucket, metric) -> [shared, b, c]
     flips: list[Flip] = []
@@ -207,17 +245,12 @@ def diff_reports(a: Report, b: Report) -> Diff:
             elif then["passed"] and not first["passed"]:
                 entry[2] += 1
         if bool(first["passed"]) != bool(then["passed"]):
-            flips.append({
-                "uid": uid, "label": first["label"], "track": first["track"],
-                "category": first["category"], "variant": first["variant"],
-                "before": first["verdict"], "after": then["verdict"],
-                "kind": KINDS[(first["label"], bool(first["flagged"]))],
-            })
+            flips.append(_flip(first, then))
 
     scores_a, scores_b = a["scores"], b["scores"]
-    if not same_inputs:
-        scores_a = _scores_of([items_a[uid] for uid in common])
-        scores_b = _scores_of([items_b[uid] for uid in common])
+    if not same_inputs or left_out:
+        scores_a = _scores_of([items_a[uid] for uid in compared])
+        scores_b = _scores_of([items_b[uid] for uid in compared])
     names = set(scores_a) | set(scores_b) | {bucket for bucket, _ in counts}
     buckets: dict[str, BucketChange] = {}
     for name in sorted(names, key=bucket_order):
@@ -241,14 +274,26 @@ def diff_reports(a: Report, b: Report) -> Diff:
         "buckets": buckets,
         "flips": flips,
         "shared": len(paired),
-        "excluded": len(common) - len(paired),
+        "excluded": len(compared) - len(paired),
         "only_in_a": len(items_a.keys() - items_b.keys()),
         "only_in_b": len(items_b.keys() - items_a.keys()),
         "common": len(common),
         "same_inputs": same_inputs,
         "same_dataset": same_dataset(a, b),
-        "warnings": coverage_warnings(a, b),
+        "warnings": coverage_warnings(a, b) + (disputed_lines(len(left_out), disputed_flips)
+                                                if ignore_disputed else []),
+        "disputed": len(left_out) if ignore_disputed else None,
+        "disputed_flips": disputed_flips,
     }
+
+
+def disputed_lines(left_out: int, flips: list[Flip], shown: int = 5) -> list[str]:
+    """The line saying how many disputed inputs were left out and which of them flipped."""
+    uids = ", ".join(flip["uid"] for flip in flips[:shown])
+    more = f" and {len(flips) - shown} more" if len(flips) > shown else ""
+    return [f"{left_out} input(s) the judges disagree on (flagged by one, not by another) are "
+            f"left out of the comparison; {len(flips)} of them flipped"
+            + (f" ({uids}{more})" if uids else "")]
 
 
 def regressions(diff: Diff, max_drop: float, alpha: float = 0.05) -> list[str]:

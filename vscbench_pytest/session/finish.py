@@ -139,7 +139,7 @@ def _baseline_failures(plan: Plan, report: Report) -> tuple[list[Failure], list[
     s = plan.settings
     if s.baseline is None:
         return [], []
-    from vscbench_pytest.report.diff import diff_reports, regressions
+    from vscbench_pytest.report.diff import diff_reports, disputed_lines, regressions
     from vscbench_pytest.report.selection import coverage_warnings
 
     try:
@@ -148,14 +148,20 @@ def _baseline_failures(plan: Plan, report: Report) -> tuple[list[Failure], list[
         return [Failure("baseline", str(exc))], []
     assert baseline is not None
     name = s.baseline.name
-    diff = diff_reports(baseline, report)
+    diff = diff_reports(baseline, report, s.ignore_disputed)
     if report["items"] and not diff["common"]:
         return [Failure("baseline", f"--vsc-baseline: {name} shares no input with this run "
                                     f"({len(baseline['items'])} in the baseline, "
                                     f"{len(report['items'])} scored here): nothing to compare")], []
     warnings = coverage_warnings(baseline, report, ("the baseline", "this run"))
+    if diff["disputed"] is not None:
+        warnings += disputed_lines(diff["disputed"], diff["disputed_flips"])
     notices = [f"--vsc-baseline {name}: " + "; ".join(w.strip() for w in warnings)] if warnings else []
-    over = "" if diff["same_inputs"] else f" [over the {diff['common']} inputs both scored]"
+    over = ""
+    if diff["disputed"]:
+        over = f" [over the {diff['common'] - diff['disputed']} inputs both scored that the judges agree on]"
+    elif not diff["same_inputs"]:
+        over = f" [over the {diff['common']} inputs both scored]"
     messages = regressions(diff, s.max_drop)
     return [Failure("baseline", f"against {name}: {m}{over}") for m in messages], notices
 

@@ -92,6 +92,7 @@ class Settings:
     calibration: Calibration = field(default_factory=Calibration)
     utility: str | None = None  # --vsc-utility: "bundled" or a JSONL path
     protocol: EvalProtocol = field(default_factory=EvalProtocol)  # --vsc-protocol
+    ignore_disputed: bool = False  # --vsc-ignore-disputed
     pytest_selection: PytestSelection = field(default_factory=PytestSelection)  # -k, --lf, ids
 
 
@@ -137,6 +138,17 @@ def _trust_remote_code(addopts: str, given: bool) -> bool:
     if given and "--vlm-trust-remote-code" in addopts:
         raise SpecError("--vlm-trust-remote-code: give it on the command line, not in the ini "
                         "file's addopts (a checked-out project must not be able to turn it on)")
+    return given
+
+
+def _ignore_disputed(given: bool, judges: tuple[str, ...], baseline: str | None) -> bool:
+    """--vsc-ignore-disputed needs something to compare and judges that can disagree."""
+    if given and not baseline:
+        raise SpecError("--vsc-ignore-disputed: it changes how --vsc-baseline compares this run; "
+                        "give a baseline report too")
+    if given and len(judges) < 2:
+        raise SpecError(f"--vsc-ignore-disputed: needs several judges to tell a dispute by, e.g. "
+                        f"--vsc-judge={','.join(judges) or 'keyword'},vscbench-sm")
     return given
 
 
@@ -192,6 +204,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
     judge_base_url, judge_api_key = judge_server(values["--vsc-judge-base-url"],
                                                  values["--vsc-judge-api-key"])
     protocol = _protocol(values["--vsc-protocol"])
+    judges = _judges(values["--vsc-judge"], protocol)
     return Settings(
         vlm=values["--vlm"],
         data=Path(data).expanduser() if data else None,
@@ -200,7 +213,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
         variants=_choices(_csv(values["--vsc-variant"]), VARIANTS, "--vsc-variant"),
         sample=_number(values["--vsc-sample"], "--vsc-sample", int, 1),
         seed=_number(values["--vsc-seed"], "--vsc-seed", int) or 0,
-        judges=_judges(values["--vsc-judge"], protocol),
+        judges=judges,
         judge_base_url=judge_base_url,
         judge_api_key=judge_api_key,
         judge_concurrency=_number(values["--vsc-judge-concurrency"], "--vsc-judge-concurrency",
@@ -240,5 +253,7 @@ def parse_settings(values: Mapping[str, Any], *, rootdir: Path, addopts: str = "
                                       values["--vsc-heldout"]),
         utility=_utility(values["--vsc-utility"]),
         protocol=protocol,
+        ignore_disputed=_ignore_disputed(bool(values["--vsc-ignore-disputed"]), judges,
+                                         values["--vsc-baseline"]),
     )
 
