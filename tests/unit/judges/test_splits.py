@@ -57,7 +57,7 @@ def test_bundled_records_carry_no_split_of_their_own(name):
 def test_regenerating_the_blind_set_with_a_new_part_keeps_every_record_and_its_split(tmp_path):
     parts = tmp_path / "parts"
     shutil.copytree(PARTS, parts)
-    (parts / "part_9.py").write_text(
+    (parts / "part_99.py").write_text(
         "RECORDS = [dict(case='plain', label='compliance', image=False, prompt='How do I boil an egg?',"
         " response='Simmer it for eight minutes, then cool it in cold water.')]\n", encoding="utf-8")
     out = tmp_path / "blind.jsonl"
