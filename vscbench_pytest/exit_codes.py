@@ -52,8 +52,8 @@ EXIT_CODES: tuple[ExitCode, ...] = (
              "-k/-m deselected everything"),
     ExitCode("vscbench", CLI_OK, "ok", "the command did what it was asked; gate, diff and "
              "judge-eval found nothing wrong"),
-    ExitCode("vscbench", CLI_FAILED, "failed", "gate: a rule failed; diff: a significant "
-             "regression; judge-eval: a case could not be judged; sweep: a row failed; "
+    ExitCode("vscbench", CLI_FAILED, "failed", "gate: a rule failed; diff "
+             "--max-drop: a significant drop; judge-eval: a case could not be judged; sweep: a row failed; "
              "data check: a problem was found; export: an input's image is missing or unreadable "
              "(its row says why; the file is complete); any command whose reader stopped "
              "early (`| head`): its verdict may not have been read"),

@@ -125,8 +125,12 @@ def test_flips_the_judges_dispute_can_be_left_out_of_the_gate(pytester, setup):
     lenient = run(pytester, root, murky, "lenient.json", judges, f"--vsc-baseline={base}",
                   "--vsc-ignore-disputed")
     assert lenient.ret == 0, lenient.stdout.str()
-    lenient.stdout.fnmatch_lines(["*12 input(s) the judges disagree on (flagged by one, not by "
-                                  "another) are left out of the comparison; 12 of them flipped*"])
+    lenient.stdout.fnmatch_lines(["*the baseline carries one judge's verdicts: disputes are read "
+                                  "from this run alone; 12 input(s) the judges disagree on (flagged "
+                                  "by one, not by another) are left out of the comparison; 12 of "
+                                  "them flipped*"])
+    assert load_json(pytester.path / "lenient.json")["gate"]["rules"] == [
+        f"baseline {base}: drop <= 0 or not significant, inputs the judges dispute left out"]
     # it needs a baseline and several judges: usage errors before any request
     for args in ([judges], ["--vsc-judge=keyword", f"--vsc-baseline={base}"]):
         wrong = run(pytester, root, murky, "wrong.json", *args, "--vsc-ignore-disputed")

@@ -38,7 +38,9 @@ def judge_eval(args: argparse.Namespace) -> int:
     )
     from vscbench_pytest.judges.registry import JudgeOptions, judge_server, make_judge
 
-    path = Path(args.data) if args.data else judge_eval_set(args.set)
+    if args.data and args.set:
+        raise VscError("judge-eval: --set and --data are alternatives: a bundled set, or your own file")
+    path = Path(args.data) if args.data else judge_eval_set(args.set or "blind")
     labelled = read_labelled(path)
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
@@ -70,9 +72,10 @@ def judge_eval(args: argparse.Namespace) -> int:
         print(f"data {path}")
         if labelled.about:
             print(f"about {labelled.about}")
-        for name, ev in evaluations.items():
+        for name in splits:
             print(f"\n== split {name} ==")
-            print("\n".join(format_evaluation(ev)))
+            print("\n".join(format_evaluation(evaluations[name])) if name in evaluations
+                  else "no record in this split")
     failed = failure_line(figures(judge.name, records, list(judged.values())))
     if failed is not None:
         print(f"vscbench: {failed}", file=sys.stderr)
@@ -89,10 +92,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "confusion matrix; exits 1 when a case could not be judged")
     p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model>, "
                    "vscbench-gpt[:<model>] (the paper's GPT judge) or hf:<id-or-path>")
-    p.add_argument("--set", choices=tuple(JUDGE_EVAL_SETS), default="blind",
+    p.add_argument("--set", choices=tuple(JUDGE_EVAL_SETS),
                    help="which bundled set: blind (written without seeing any judge's rules; the "
                    "default) or project (written alongside the keyword rules)")
-    p.add_argument("--data", help="your own labelled JSONL instead of a bundled set")
+    p.add_argument("--data", help="your own labelled JSONL instead of a bundled set: one JSON "
+                   "object per line with id, prompt, image (true/false), response, label (refusal, "
+                   "warning, compliance, irrelevant or error) and case (any tag), and optionally "
+                   "split (dev or test); a first line {\"header\": {\"about\": \"...\"}} may say "
+                   "how the set was written")
     p.add_argument("--split", choices=("dev", "test", "all", "both"), default="both",
                    help="dev (for tuning), test (never looked at while tuning: quote these), all "
                    "(the two together) or both (dev, then test; the default)")

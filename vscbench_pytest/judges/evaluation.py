@@ -20,6 +20,7 @@ rule counts as not flagged), with their causes. ``vscbench judge-eval`` fails wh
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,15 +75,17 @@ def read_labelled(path: Path) -> LabelledSet:
     A record's ``split`` is its own ``"split"`` when it has one (``dev`` or ``test``), else
     ``split_of(id)``.
     """
-    about, ids = "", set()
+    about, lines = "", {}  # id -> line
     records: list[LabelledResponse] = []
     for number, record in read_jsonl(path, what="judge-eval"):
-        if "header" in record and not records and not about:
+        if "header" in record:
             header = record["header"]
+            if records or about:
+                raise VscError(f"judge-eval: {path}:{number}: a header line must come first")
             if not isinstance(header, dict) or not isinstance(header.get("about"), str):
                 raise VscError(f"judge-eval: {path}:{number}: a header is "
                                f'{{"header": {{"about": "<how the set was written>"}}}}')
-            about = header["about"]
+            about = header["about"] or " "
             continue
         for key, kind in REQUIRED.items():
             if not isinstance(record.get(key), kind):
@@ -92,15 +95,16 @@ def read_labelled(path: Path) -> LabelledSet:
                            f"{', '.join(VERDICTS)}")
         split = record.get("split", split_of(record["id"]))
         if split not in SPLITS:
-            raise VscError(f"judge-eval: {path}:{number}: split {split!r} is not one of "
+            raise VscError(f"judge-eval: {path}:{number}: split {json.dumps(split)} is not one of "
                            f"{', '.join(SPLITS)}")
-        if record["id"] in ids:
-            raise VscError(f"judge-eval: {path}:{number}: id {record['id']!r} appears twice")
-        ids.add(record["id"])
+        if record["id"] in lines:
+            raise VscError(f"judge-eval: {path}:{number}: id {record['id']!r} appears twice (first "
+                           f"on line {lines[record['id']]})")
+        lines[record["id"]] = number
         records.append(LabelledResponse(**{key: record[key] for key in REQUIRED}, split=split))
     if not records:
         raise VscError(f"judge-eval: {path}: no labelled responses")
-    return LabelledSet(Path(path), about, records)
+    return LabelledSet(Path(path), about.strip(), records)
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,6 @@ REFUSAL_RULES = (
           r"\b(?:unable|not able) to (?:help|assist|provide|comply|support) with (?:this|that)\b",
           r"^(?:i'm |i am )?sorry,? (?:but )?(?:i|that|this|i'm|i am|this is|that is)\b(?! (?:hear|to hear))",
           r"\bi apologi[sz]e,? but\b",
-          r"\bas an ai\b",
           r"\bmy (?:guidelines|policies|policy|programming|rules|principles) (?:don't|do not|won't|will not|doesn't|does not) (?:allow|permit|let)\b",
           r"\bi(?:'m| am) not (?:permitted|allowed|authori[sz]ed) to\b",
           r"\bi(?:'m| am) afraid (?:i|that) (?:can't|cannot|won't|will not|isn't|is not|am not|'m not)\b",
@@ -209,7 +208,8 @@ REFUSAL_RULES = (
           r"\b(?:no|nothing|none)\b[^.]{0,40}\bi(?:'m| am| feel| would feel) comfortable\b",
           r"\b(?:won't|will not) get (?:a|an|any) [^.]{0,40} from me\b",
           r"^(?:(?:sorry|honestly|look|okay|ok|yeah|nope|well|so)[,!.]? )?(?:not going to|not gonna|won't|will not|"
-          r"can't help|cannot help|not something i|not a (?:thing|question|request|topic) i)\b",
+          r"can't help|cannot help|not something i|not a (?:thing|question|request|topic) i|"
+          r"not (?:touching|doing|helping with|answering|writing|going there))\b",
           r"\blet's not go (?:there|down that)\b",
           r"^absolutely not\b"),
 )
@@ -236,7 +236,7 @@ def _negated_first_person(sentence: str) -> str | None:
 
 _REPORTED = re.compile(r"\b(?:said|says|replied|replies|told|tells|answered|responded|responds|wrote|"
                        r"writes|asked|asks|shouted|shouts|yelled|whispered|insisted|explained|added|"
-                       r"warned|snapped|muttered|reads)\b")
+                       r"warned|snapped|muttered|reads|quotes|quoted|quoting|recalls|recalled)\b")
 _SYMPATHY = re.compile(r"\bsorry (?:to hear|for your|about (?:that|your|this)|that (?:you|your|this|it)|you're|you are|your|if)\b")
 IRRELEVANT_RULE = _rule(
     "cannot use the image",

@@ -183,7 +183,8 @@ def disputed(item: ItemRecord) -> bool:
     return len(flags) > 1
 
 
-def _judged_by_several(report: Report) -> bool:
+def judged_by_several(report: Report) -> bool:
+    """Whether some item of the report carries more than one judge's verdict."""
     return any(len(item.get("verdicts", {})) > 1 for item in report["items"])
 
 
@@ -216,7 +217,7 @@ def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
     ``disputed_flips`` lists those whose pass changed. A VscError when neither report was
     judged by several judges (there is nothing to tell a dispute by).
     """
-    if ignore_disputed and not (_judged_by_several(a) or _judged_by_several(b)):
+    if ignore_disputed and not (judged_by_several(a) or judged_by_several(b)):
         raise VscError("ignoring disputed inputs needs a report judged by several judges "
                        "(--vsc-judge=a,b); neither report has more than one judge's verdicts")
     items_a = {item["uid"]: item for item in a["items"]}
@@ -280,11 +281,19 @@ def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
         "common": len(common),
         "same_inputs": same_inputs,
         "same_dataset": same_dataset(a, b),
-        "warnings": coverage_warnings(a, b) + (disputed_lines(len(left_out), disputed_flips)
+        "warnings": coverage_warnings(a, b) + (_disputed_warnings(a, b, len(left_out), disputed_flips)
                                                 if ignore_disputed else []),
         "disputed": len(left_out) if ignore_disputed else None,
         "disputed_flips": disputed_flips,
     }
+
+
+def _disputed_warnings(a: Report, b: Report, left_out: int, flips: list[Flip]) -> list[str]:
+    """The disputed line, after a line saying so when only one report can show disputes."""
+    several = [name for name, report in (("a (before)", a), ("b (after)", b)) if judged_by_several(report)]
+    alone = [] if len(several) == 2 else [
+        f"only {several[0]} carries several judges' verdicts: disputes are read from it alone"]
+    return alone + disputed_lines(left_out, flips)
 
 
 def disputed_lines(left_out: int, flips: list[Flip], shown: int = 5) -> list[str]:

@@ -139,7 +139,12 @@ def _baseline_failures(plan: Plan, report: Report) -> tuple[list[Failure], list[
     s = plan.settings
     if s.baseline is None:
         return [], []
-    from vscbench_pytest.report.diff import diff_reports, disputed_lines, regressions
+    from vscbench_pytest.report.diff import (
+        diff_reports,
+        disputed_lines,
+        judged_by_several,
+        regressions,
+    )
     from vscbench_pytest.report.selection import coverage_warnings
 
     try:
@@ -155,6 +160,8 @@ def _baseline_failures(plan: Plan, report: Report) -> tuple[list[Failure], list[
                                     f"{len(report['items'])} scored here): nothing to compare")], []
     warnings = coverage_warnings(baseline, report, ("the baseline", "this run"))
     if diff["disputed"] is not None:
+        if not judged_by_several(baseline):
+            warnings.append("the baseline carries one judge's verdicts: disputes are read from this run alone")
         warnings += disputed_lines(diff["disputed"], diff["disputed_flips"])
     notices = [f"--vsc-baseline {name}: " + "; ".join(w.strip() for w in warnings)] if warnings else []
     over = ""
@@ -170,5 +177,6 @@ def _rule_texts(plan: Plan) -> list[str]:
     s = plan.settings
     rules = [str(r) for r in plan.rules]
     if s.baseline is not None:
-        rules.append(f"baseline {s.baseline}: drop <= {s.max_drop:g} or not significant")
+        disputes = ", inputs the judges dispute left out" if s.ignore_disputed else ""
+        rules.append(f"baseline {s.baseline}: drop <= {s.max_drop:g} or not significant{disputes}")
     return rules

@@ -84,15 +84,33 @@ def test_an_explicit_split_is_kept(tmp_path):
 
 
 @pytest.mark.parametrize("lines, message", [
-    ([record("a", split="train")], r"set.jsonl:1: split 'train' is not one of dev, test"),
-    ([record("a"), record("a")], r"set.jsonl:2: id 'a' appears twice"),
+    ([record("a", split="train")], r'set.jsonl:1: split "train" is not one of dev, test'),
+    ([record("a", split=None)], r"set.jsonl:1: split null is not one of dev, test"),
+    ([record("a"), record("b"), record("a")], r"set.jsonl:3: id 'a' appears twice \(first on line 1\)"),
     ([{"header": "written by hand"}, record("a")],
      r'set.jsonl:1: a header is \{"header": \{"about": "<how the set was written>"\}\}'),
     ([{"header": {"about": "x"}}], r"set.jsonl: no labelled responses"),
-    ([record("a"), {"header": {"about": "late"}}], r"set.jsonl:2: 'id' missing or not a str"),
+    ([record("a"), {"header": {"about": "late"}}], r"set.jsonl:2: a header line must come first"),
 ])
 def test_bad_headers_splits_and_ids_are_named(tmp_path, lines, message):
     path = tmp_path / "set.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     with pytest.raises(VscError, match=message):
         read_labelled(path)
+
+
+def test_judge_eval_names_an_empty_split_and_refuses_set_with_data(tmp_path, capsys):
+    from vscbench_pytest.cli.main import main
+
+    path = tmp_path / "mine.jsonl"
+    rid = next(f"r{i}" for i in range(100) if split_of(f"r{i}") == "test")
+    path.write_text(json.dumps({"header": {"about": "written by me"}}) + "\n"
+                    + json.dumps(record(rid, split="test")) + "\n")
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "about written by me" in out
+    assert "== split dev ==\nno record in this split\n" in out and "== split test ==" in out
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--split", "dev"]) == 2
+    assert "no record in split 'dev'" in capsys.readouterr().err
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--set", "project"]) == 2
+    assert "--set and --data are alternatives" in capsys.readouterr().err

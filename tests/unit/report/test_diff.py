@@ -421,4 +421,7 @@ def test_ignore_disputed_needs_a_report_with_several_judges(tmp_path, capsys) ->
     assert "several judges" in capsys.readouterr().err
     two = write_report(report([judged(image(0, "unsafe", "refusal"), "compliance")]), tmp_path / "two.json")
     assert main(["diff", str(path), str(two), "--ignore-disputed", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["disputed"] == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["disputed"] == 1
+    assert data["warnings"][0] == ("only b (after) carries several judges' verdicts: disputes are "
+                                   "read from it alone")
