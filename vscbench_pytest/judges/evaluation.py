@@ -75,7 +75,8 @@ def read_labelled(path: Path) -> LabelledSet:
     A record's ``split`` is its own ``"split"`` when it has one (``dev`` or ``test``), else
     ``split_of(id)``.
     """
-    about, lines = "", {}  # id -> line
+    about = ""
+    lines: dict[str, int] = {}  # id -> the line it was first seen on
     records: list[LabelledResponse] = []
     for number, record in read_jsonl(path, what="judge-eval"):
         if "header" in record:
