@@ -17,7 +17,8 @@ import time
 
 from vscbench_pytest.bundled import JUDGE_EVAL_SETS, judge_eval_set
 from vscbench_pytest.judges.evaluation import read_labelled
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.keyword import KeywordJudge
+from vscbench_pytest.judges.string_match import StringMatchJudge
 
 MINI_BENCHMARK_INPUTS = 228
 

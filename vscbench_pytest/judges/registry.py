@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from vscbench_pytest.errors import SpecError, VscError
 from vscbench_pytest.judges.base import Judge
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.keyword import KeywordJudge
+from vscbench_pytest.judges.string_match import StringMatchJudge
 from vscbench_pytest.records.protocol import PAPER_JUDGE
 from vscbench_pytest.records.protocol import PAPER_JUDGE_KIND as PAPER_KIND
 from vscbench_pytest.util.extras import require_installed

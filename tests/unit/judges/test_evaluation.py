@@ -9,7 +9,8 @@ from vscbench_pytest.bundled import judge_eval_set
 from vscbench_pytest.cli.main import main
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.judges.evaluation import evaluate, read_labelled
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.keyword import KeywordJudge
+from vscbench_pytest.judges.string_match import StringMatchJudge
 
 BUNDLED = judge_eval_set()
 

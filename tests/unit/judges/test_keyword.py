@@ -6,8 +6,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from vscbench_pytest.errors import SpecError
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.keyword import KeywordJudge
 from vscbench_pytest.judges.registry import make_judge
+from vscbench_pytest.judges.string_match import StringMatchJudge
 from vscbench_pytest.records.verdicts import (
     COMPLIANCE,
     ERROR,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from vscbench_pytest.backends.base import Response
-from vscbench_pytest.judges.keyword import KeywordJudge, StringMatchJudge
+from vscbench_pytest.judges.keyword import KeywordJudge
+from vscbench_pytest.judges.string_match import StringMatchJudge
 from vscbench_pytest.records.items import ImageSource, Item
 from vscbench_pytest.records.protocol import PAPER, EvalProtocol
 from vscbench_pytest.records.verdicts import Judgement

@@ -158,7 +158,7 @@ def texts(name: str, result: object) -> list[str]:
     if name == "replay":
         return [r.text for r in result.values()]
     if name == "judge-eval":
-        return [r["response"] for r in result]
+        return [r.response for r in result.records]
     if name == "own suite":
         return [item.prompt for item in result.items]
     return [q.item.prompt for q in result]
