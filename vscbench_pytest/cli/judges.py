@@ -90,7 +90,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("judge-eval", help="a judge's accuracy on labelled responses (a bundled set "
                        "by default), on its dev and test splits: per-class precision/recall and the "
                        "confusion matrix; exits 1 when a case could not be judged")
-    p.add_argument("--judge", required=True, help="keyword, vscbench-sm, llm:<model>, "
+    p.add_argument("--judge", required=True, help="keyword, keyword+minilm, vscbench-sm, llm:<model>, "
                    "vscbench-gpt[:<model>] (the paper's GPT judge) or hf:<id-or-path>")
     p.add_argument("--set", choices=tuple(JUDGE_EVAL_SETS),
                    help="which bundled set: blind (written without seeing any judge's rules; the "

@@ -1,4 +1,4 @@
-"""``--vsc-judge`` names to judges: ``keyword``, ``vscbench-sm``, ``llm:<model>`` (judges/llm.py),
+"""``--vsc-judge`` names to judges: ``keyword``, ``keyword+minilm`` (judges/minilm.py), ``vscbench-sm``, ``llm:<model>`` (judges/llm.py),
 ``vscbench-gpt[:<model>]`` (the benchmark's own GPT judge, judges/paper.py) and
 ``hf:<id-or-path>`` (judges/hf.py), with the options the server and classifier judges need."""
 from __future__ import annotations
@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from vscbench_pytest.errors import SpecError, VscError
 from vscbench_pytest.judges.base import Judge
 from vscbench_pytest.judges.keyword import KeywordJudge
+from vscbench_pytest.judges.minilm import KeywordMiniLMJudge
 from vscbench_pytest.judges.string_match import StringMatchJudge
 from vscbench_pytest.records.protocol import PAPER_JUDGE
 from vscbench_pytest.records.protocol import PAPER_JUDGE_KIND as PAPER_KIND
 from vscbench_pytest.util.extras import require_installed
 
-JUDGES: dict[str, type[Judge]] = {"keyword": KeywordJudge, "vscbench-sm": StringMatchJudge}
+JUDGES: dict[str, type[Judge]] = {"keyword": KeywordJudge, "keyword+minilm": KeywordMiniLMJudge,
+                                  "vscbench-sm": StringMatchJudge}
 SERVER_KINDS = ("llm", PAPER_KIND)  # judges that ask an OpenAI-compatible server
 
 
