@@ -28,7 +28,7 @@ def replay_of(pytester, text: str):
     (["--vlm=gpt-99"], "*--vlm: unknown model 'gpt-99' (bundled: tiny-llava, tiny-llava-unsafe; aliases: *"),
     (["--vlm=hf:./no-such-checkpoint"], "*--vlm: 'hf:./no-such-checkpoint': no checkpoint folder at ./no-such-checkpoint*"),
     (["--vlm=replay:missing.jsonl"], "*no replay file at missing.jsonl*"),
-    (["--vlm=tiny-llava", "--vsc-judge=oracle"], "*--vsc-judge: unknown judge 'oracle' (choices: keyword, vscbench-sm, llm:<model>, vscbench-gpt*"),
+    (["--vlm=tiny-llava", "--vsc-judge=oracle"], "*--vsc-judge: unknown judge 'oracle' (choices: keyword, keyword+minilm, vscbench-sm, llm:<model>, vscbench-gpt*"),
     (["--vlm=tiny-llava", "--vsc-min-sra-u=1.5"], "*--vsc-min-sra-u: 1.5 is not between 0 and 1*"),
     (["--vlm=tiny-llava", "--vsc-gate", "drugs>0.5"], "*--vsc-gate: cannot read 'drugs>0.5'; expected BUCKET:METRIC>=X*"),
     (["--vlm=tiny-llava", "--vsc-gate", "all:recall>=0.5"], "*--vsc-gate: unknown metric 'recall'*"),

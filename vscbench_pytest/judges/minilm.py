@@ -57,7 +57,7 @@ class SentenceEncoder:
         logging.disable_progress_bar()  # no "Loading weights" bar in the user's pytest output
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(path))
-            self.model = AutoModel.from_pretrained(str(path)).eval()
+            self.model = AutoModel.from_pretrained(str(path), use_safetensors=True).eval()
         finally:
             if bar:
                 logging.enable_progress_bar()
