@@ -97,7 +97,7 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     assert out.count("accuracy (flagged or not)") == 2 and "confusion (rows: label, columns: verdict)" in out
     assert "could not be judged       0\n" in out and err == ""
     assert "accuracy by case" in out and "decision_refusal" in out
-    assert out.splitlines()[1].startswith("about VLM-style responses written by fourteen helper sessions")
+    assert out.splitlines()[1].startswith("about VLM-style responses written by eighteen helper sessions")
     assert main(["judge-eval", "--judge", "vscbench-sm", "--split", "test", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     labelled = read_labelled(BUNDLED)

@@ -103,7 +103,7 @@ def test_a_bad_head_file_is_named(tmp_path, text, problem):
 
 def test_the_bundled_head_says_it_was_trained_on_dev_only():
     head = read_head(bundled_head())
-    assert len(head["weights"]) == 384 and head["threshold"] == 0.8
+    assert len(head["weights"]) == 384 and head["threshold"] == 0.9
     assert "never test" in head["about"]
 
 
