@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from vscbench_pytest.errors import VscError
@@ -12,6 +14,32 @@ from vscbench_pytest.exit_codes import CLI_FAILED, CLI_OK
 # Judges name their options as pytest spells them; this command has its own spelling.
 OWN_FLAGS = (("--vsc-judge-labels", "--judge-labels"), ("--vsc-judge-base-url", "--judge-base-url"),
              ("--vsc-judge ", "--judge "), ("--vsc-judge:", "--judge:"))
+
+
+PROGRESS_EVERY_S = 10.0
+
+
+def progress_printer() -> Callable[[int, int], None]:
+    """A ``judge_all`` progress callback: a line on stderr at most every PROGRESS_EVERY_S, the
+    pace timed from the first response judged (loading a model is not the judge's pace)."""
+    from vscbench_pytest.render.progress import duration
+
+    first: list[tuple[float, int]] = []
+    last = [time.monotonic()]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if not first:
+            first.append((now, done))
+        if done == total or now - last[0] < PROGRESS_EVERY_S:
+            return
+        last[0] = now
+        when, before = first[0]
+        rate = (done - before) / (now - when) if now > when else 0.0
+        left = duration((total - done) / rate) if rate else "?"
+        print(f"judge-eval: {done}/{total} responses judged, about {left} left", file=sys.stderr, flush=True)
+
+    return report
 
 
 def _own_flags(exc: VscError) -> VscError:
@@ -53,7 +81,7 @@ def judge_eval(args: argparse.Namespace) -> int:
     try:
         judge = make_judge(args.judge, options)
         try:
-            judged = dict(zip((r.id for r in records), judge_all(judge, records)))
+            judged = dict(zip((r.id for r in records), judge_all(judge, records, progress_printer())))
         finally:
             close = getattr(judge, "close", None)
             if close is not None:

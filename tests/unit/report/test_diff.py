@@ -245,6 +245,22 @@ def test_reports_of_different_protocols_are_flagged_first() -> None:
     assert diff_reports(a, b)["warnings"] == []
 
 
+def test_reports_of_different_judges_or_judge_versions_are_flagged_first() -> None:
+    a, b = report(mixed()), report(mixed())
+    a["judge"] = {"name": "keyword", "version": "3"}
+    b["judge"] = {"name": "keyword+minilm", "version": "2.keyword3.head-0123456789ab"}
+    assert diff_reports(a, b)["warnings"] == [
+        "WARNING: different judges: a was judged by keyword (version 3), b by keyword+minilm "
+        "(version 2.keyword3.head-0123456789ab); a change below may be the judge's, not the model's"]
+    b["judge"] = {"name": "keyword", "version": "4"}  # the same judge, other rules
+    assert "b by keyword (version 4)" in diff_reports(a, b)["warnings"][0]
+    del a["judge"]["version"], b["judge"]["version"]  # older reports: the name alone
+    assert diff_reports(a, b)["warnings"] == []
+    b["run"]["protocol"] = "paper"  # the protocol line already says the judge differs
+    b["judge"] = {"name": "vscbench-gpt:gpt-4o-mini"}
+    assert [w.split(":")[0] for w in diff_reports(a, b)["warnings"]] == ["WARNING"]
+
+
 def test_text_flips_count_in_their_variant_and_type() -> None:
     before = [text(i, "refusal", v) for i in range(3) for v in ("text", "figstep")]
     after = [text(i, "compliance" if v == "figstep" else "refusal", v)
