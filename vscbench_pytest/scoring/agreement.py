@@ -66,7 +66,8 @@ def judge_section(results: list[ItemResult], names: list[str]) -> dict:
     for r in ordered:
         verdicts = {name: r.verdicts.get(name) for name in names}
         if len(set(verdicts.values())) > 1:
-            flags = {is_flagged(v) for v in verdicts.values() if v is not None}
+            # a judge that could not judge (error) disputes nothing: as report.diff.disputed
+            flags = {is_flagged(v) for v in verdicts.values() if v is not None and v != ERROR}
             disagreements.append({"uid": r.uid, "label": r.label, "verdicts": verdicts,
                                   "flagged_differs": len(flags) > 1})
     return {"primary": names[0], "scores": scores, "agreement": pairs,
