@@ -22,7 +22,7 @@ PROGRESS_EVERY_S = 10.0
 def progress_printer() -> Callable[[int, int], None]:
     """A ``judge_all`` progress callback: a line on stderr at most every PROGRESS_EVERY_S, the
     pace timed from the first response judged (loading a model is not the judge's pace)."""
-    from vscbench_pytest.render.progress import duration
+    from vscbench_pytest.render.progress import pace
 
     first: list[tuple[float, int]] = []
     last = [time.monotonic()]
@@ -35,8 +35,7 @@ def progress_printer() -> Callable[[int, int], None]:
             return
         last[0] = now
         when, before = first[0]
-        rate = (done - before) / (now - when) if now > when else 0.0
-        left = duration((total - done) / rate) if rate else "?"
+        left = pace(done, total, now - when, done - before)[1]
         print(f"judge-eval: {done}/{total} responses judged, about {left} left", file=sys.stderr, flush=True)
 
     return report

@@ -10,13 +10,18 @@ def duration(seconds: float) -> str:
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
 
 
+def pace(done: int, total: int, elapsed_s: float, counted: int) -> tuple[float, str]:
+    """The rate of ``counted`` items over ``elapsed_s`` and the time left for the rest of
+    ``total`` at that rate (``?`` with no rate yet)."""
+    rate = counted / elapsed_s if elapsed_s > 0 else 0.0
+    return rate, duration((total - done) / rate if rate else float("inf"))
+
+
 def progress_line(done: int, total: int, elapsed_s: float, counted: int | None = None) -> str:
     """Done/total, rate and time left (total 0: not known yet). The rate is ``counted`` answers
     (default all ``done``) over ``elapsed_s``: the caller times from the first answer, so the
     start-up (loading the model and judge) does not pass for the pace of the run."""
-    counted = done if counted is None else counted
-    rate = counted / elapsed_s if elapsed_s > 0 else 0.0
+    rate, left = pace(done, total, elapsed_s, done if counted is None else counted)
     if not total:
         return f"vscbench: {done} inputs answered, {rate:.1f}/s"
-    left = (total - done) / rate if rate else float("inf")
-    return f"vscbench: {done}/{total} inputs answered, {rate:.1f}/s, about {duration(left)} left"
+    return f"vscbench: {done}/{total} inputs answered, {rate:.1f}/s, about {left} left"
