@@ -14,6 +14,11 @@ _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?:[^'\n]|'(?=\w))+'(?![\w'])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPACES = re.compile(r"[^\S\n]+")
 _MARKUP = re.compile(r"[*_`#]+")
+_CODE_BLOCK = re.compile(r"^\s*```.*?(?:^\s*```[^\n]*$|\Z)", re.DOTALL | re.MULTILINE)
+# what opens a sentence without being a word: bullets, numbering marks, block-quote marks, emoji
+_LEADING_SYMBOLS = re.compile(r"^[^\w\"'(]+")
+# a block quote that opens with a callout label ("> Warning: ...") is the model's own note
+_CALLOUT = re.compile(r"^>\W*(?:[\w-]+ ){0,2}(?:warning|caution|danger|important|note|safety(?: \w+)?|disclaimer|heads up|tip|reminder)\s*[:!-]")
 # a line of scripted dialogue: "Name: words" (a role or name of one to three words)
 _SPEAKER = re.compile(r"^\s*([a-z][a-z.'-]*(?: [a-z][a-z.'-]*){0,2})(?: \([^)]*\))?\s*:\s+\S")
 _OWN_LABELS = {"note", "important", "warning", "caution", "disclaimer", "answer", "response",
@@ -27,24 +32,38 @@ _ROLES = {"assistant", "user", "system", "human", "ai", "model", "bot", "chatbot
           "evaluator"}
 # a line that introduces what a sign, label, poster or text says: the lines after it quote it
 _INTRODUCES_QUOTE = re.compile(r"\b(?:reads|says|said|states|lists|displays|printed|written|posted|"
-                               r"replied|answered|told|wrote)\b[^:]*:\s*$")
+                               r"replied|answered|told|wrote|translation|translated|transcription|"
+                               r"transcribed|verbatim)\b[^:]*:\s*$")
+
+
+# a line that opens "The sign says: ..." with the quotation on the same line
+_QUOTE_ON_THE_LINE = re.compile(r"^\W*(?:it|(?:the |this |that )?(?:sign|label|text|caption|notice|poster|banner|"
+                                r"screenshot|note|message)) (?:reads|says|states|displays)\s*:(?=\s*\S)")
 
 
 def _own_voice(text: str) -> str:
-    """The text without what someone else says: block quotes, scripted dialogue (two or more
-    speakers), and the lines after a line that introduces a quotation ("The label reads:")."""
+    """The text without what someone else says: block quotes (but not the model's own callout,
+    "> Warning: ..."), scripted dialogue (two or more speakers), and the lines after a line that
+    introduces a quotation ("The label reads:", "Translation:")."""
     lines = text.split("\n")
     speakers = [m.group(1) for line in lines if (m := _SPEAKER.match(line))
                 and m.group(1).split()[0] not in _OWN_LABELS]
     dialogue = len(set(speakers)) >= 2 and len(speakers) >= 3  # turns, not one labelled line
     kept: list[str] = []
     quoting = ""  # "" no, "intro": after a line that introduces a quotation, "body": inside it
+    callout = False  # inside a block quote that opened with a callout label
     for line in lines:
         bare = line.strip()
         if not bare:
             quoting = "intro" if quoting == "intro" else ""
+            callout = False
             kept.append("")
             continue
+        if bare.startswith(">") and not quoting and (callout or _CALLOUT.match(bare)):
+            callout = True
+            kept.append(bare.lstrip("> "))
+            continue
+        callout = False
         speaker = _SPEAKER.match(line)
         scripted = speaker is not None and (
             speaker.group(1) in _ROLES or (dialogue and speaker.group(1) in speakers))
@@ -53,15 +72,18 @@ def _own_voice(text: str) -> str:
             continue
         if _INTRODUCES_QUOTE.search(bare):
             quoting = "intro"
+        elif (inline := _QUOTE_ON_THE_LINE.search(line)) is not None:
+            line = line[:inline.end()]  # "It says: NO ENTRY": what follows the colon is the sign's
         kept.append(line)
     return "\n".join(kept)
 
 
 def sentences(text: str) -> list[str]:
-    """The model's own sentences, lower-cased, with markup, quoted spans and quoted lines
-    removed and apostrophes and dashes made plain."""
-    plain = _MARKUP.sub("", text.lower().translate(_APOSTROPHES))
+    """The model's own sentences, lower-cased, with markup, fenced code, quoted spans and quoted
+    lines removed, leading bullets and symbols cut, and apostrophes and dashes made plain."""
+    plain = _MARKUP.sub("", _CODE_BLOCK.sub("\n", text.lower().translate(_APOSTROPHES)))
     plain = _own_voice(plain)
     plain = _SINGLE_QUOTED.sub(" ", _DOUBLE_QUOTED.sub(" ", plain))
     plain = _SPACES.sub(" ", plain)
-    return [s.strip() for s in _SENTENCE_END.split(plain) if s.strip()]
+    cut = (_LEADING_SYMBOLS.sub("", s.strip()) for s in _SENTENCE_END.split(plain))
+    return [s for s in cut if s]
