@@ -21,6 +21,21 @@ settings.register_profile(
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
+def _share_the_cores_among_xdist_workers() -> None:
+    """Under ``pytest tests -n N``, give torch in each worker (and in the runs it starts) its
+    share of the cores, as the plugin does for its own workers. Without it every process
+    starts one OpenMP thread per core, and on a busy machine those threads wait on each other:
+    the models then run many times slower (tests that run them took 10 to 60 times as long as
+    alone). A value already set is kept."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers and workers.isdigit() and int(workers) > 0:
+        share = max(1, (os.cpu_count() or 1) // int(workers))
+        os.environ.setdefault("OMP_NUM_THREADS", str(share))
+
+
+_share_the_cores_among_xdist_workers()
+
+
 @pytest.fixture
 def release(tmp_path: Path) -> Path:
     """A small release root (2 image rows, 2 text rows) with every image present."""

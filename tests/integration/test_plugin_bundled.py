@@ -1,8 +1,12 @@
 """The suite on the bundled tiny checkpoints and mini benchmark: table, report, gate, determinism."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from tests.helpers.shared import once_per_session
 from tests.helpers.suite import XDIST_MODES, install_suite, load_json
 from vscbench_pytest.report.build import comparable
 
@@ -16,9 +20,8 @@ def run(pytester, model, *args, report="report.json"):
     return result, path
 
 
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory):
-    """Full bundled runs of both models, shared by the tests that only read them."""
+def full_runs(folder: Path) -> dict[str, tuple[dict, str]]:
+    """Full bundled runs of both models: each one's report and terminal output."""
     import subprocess
     import sys
 
@@ -26,7 +29,8 @@ def reports(tmp_path_factory):
 
     out = {}
     for model in ("tiny-llava", "tiny-llava-unsafe"):
-        path = tmp_path_factory.mktemp(model) / "report.json"
+        path = folder / model / "report.json"
+        path.parent.mkdir()
         proc = subprocess.run(
             [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", f"--vlm={model}",
              "--vsc-score-only", f"--vsc-report={path}", "--rootdir", str(path.parent)],
@@ -35,6 +39,13 @@ def reports(tmp_path_factory):
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         out[model] = (load_json(path), proc.stdout)
     return out
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The full runs, shared by the tests that only read them: made once per session, also
+    when xdist sends these tests to different workers."""
+    return once_per_session(tmp_path_factory, "bundled-full-runs", full_runs)
 
 
 def test_table_is_printed_and_report_written(reports):
@@ -77,16 +88,36 @@ def test_gate_passes_with_a_threshold_both_models_meet(pytester, model):
     result.stdout.fnmatch_lines(["*vscbench gate passed (all:sra_s>=0.8)*"])
 
 
-def test_report_is_the_same_for_any_xdist_mode_and_batch_size(pytester):
-    runs = [("plain", "1"), ("plain", "8"), ("n0", "5"), ("n2", "8")]
+# Four categories, two of each track (66 inputs), not all 228: whether an input's answer and
+# verdict depend on its batch or worker is a property of each input, and these cover both
+# tracks, every text variant, safe and unsafe twins, several batches of each size that pad rows
+# of different lengths, and an xdist split. The full runs' reports are checked above.
+DETERMINISM_CATEGORIES = {"drugs", "violence", "homonyms", "contrast_homonyms"}
+
+
+def test_report_is_the_same_for_any_xdist_mode_and_batch_size(pytester, monkeypatch):
+    # (xdist mode, batch size, torch threads): None keeps what this session gives its runs (under
+    # `-n`, its share of the cores: tests/conftest.py); one run has torch's default, a thread a
+    # core, as a run outside the tests would
+    runs = [("plain", "1", None), ("plain", "8", str(os.cpu_count() or 1)), ("n0", "5", None),
+            ("n2", "8", None)]
     reports = []
-    for mode, batch in runs:
-        result, path = run(pytester, "tiny-llava", "--vsc-score-only", f"--vsc-batch-size={batch}",
-                           *XDIST_MODES[mode], report=f"{mode}-{batch}.json")
+    for mode, batch, threads in runs:
+        with monkeypatch.context() as env:
+            if threads:
+                env.setenv("OMP_NUM_THREADS", threads)
+            result, path = run(pytester, "tiny-llava", "--vsc-score-only", f"--vsc-batch-size={batch}",
+                               f"--vsc-category={','.join(sorted(DETERMINISM_CATEGORIES))}",
+                               *XDIST_MODES[mode], report=f"{mode}-{batch}.json")
         assert result.ret == 0, result.stdout.str()[-3000:]
         reports.append(comparable(load_json(path)))
     assert all(r == reports[0] for r in reports[1:])
-    assert len(reports[0]["items"]) == 228
+    items = reports[0]["items"]
+    assert len(items) == 66
+    assert {item["category"] for item in items} == DETERMINISM_CATEGORIES
+    assert {(item["track"], item["variant"]) for item in items} == {
+        ("image", "image"), *(("text", v) for v in ("text", "search", "typography", "concat", "figstep"))}
+    assert {item["label"] for item in items} == {"safe", "unsafe"}
 
 
 def test_default_report_path_is_under_dot_vscbench(pytester):

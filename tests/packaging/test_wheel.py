@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.paths import REPO
+from tests.helpers.shared import once_per_session
 from vscbench_pytest.report.build import comparable
 
 pytestmark = pytest.mark.packaging
@@ -55,13 +56,18 @@ def source_tree(dest: Path) -> Path:
     return dest
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel and sdist ``python -m build`` makes from a clean copy of the source."""
-    base = tmp_path_factory.mktemp("packaging")
+def build_dist(base: Path) -> str:
+    """Build the wheel and sdist from a clean copy of the source; the folder they are in."""
     src = source_tree(base / "src")
     checked([sys.executable, "-m", "build", "--outdir", str(base / "dist"), str(src)], base)
-    return base / "dist"
+    return str(base / "dist")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel and sdist ``python -m build`` makes from a clean copy of the source (built
+    once per session, also when xdist sends this module's tests to several workers)."""
+    return Path(once_per_session(tmp_path_factory, "packaging", build_dist))
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +79,16 @@ def wheel(dist: Path) -> Path:
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment (no system site-packages) with only the wheel and its hf
-    extra installed (torch first, as the README says)."""
-    root = tmp_path_factory.mktemp("venv") / "env"
-    checked([sys.executable, "-m", "venv", str(root)], root.parent)
-    python = root / "bin" / "python"
-    checked([str(python), "-m", "pip", "install", "--quiet", TORCH], root.parent)
-    checked([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[hf]"], root.parent)
-    return root
+    extra installed (torch first, as the README says); made once per session, as ``dist``."""
+    def make(folder: Path) -> str:
+        root = folder / "env"
+        checked([sys.executable, "-m", "venv", str(root)], folder)
+        python = root / "bin" / "python"
+        checked([str(python), "-m", "pip", "install", "--quiet", TORCH], folder)
+        checked([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[hf]"], folder)
+        return str(root)
+
+    return Path(once_per_session(tmp_path_factory, "venv", make))
 
 
 def in_venv(venv: Path, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -3,6 +3,7 @@ cache key, and the suite on the bundled tiny model with each method."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -185,14 +186,17 @@ def test_hf_prompt_holds_system_demonstrations_and_one_image_token_per_image():
 
 # -- the suite with each method ---------------------------------------------------------------
 
-def _suite(tmp_path, *args: str, name: str = "report.json") -> tuple[dict, str]:
+def _suite(tmp_path, *args: str, name: str = "report.json", threads: int | None = None) -> tuple[dict, str]:
+    """A suite run; ``threads``: torch's CPU threads (default: what this session gives its runs,
+    under ``-n`` its share of the cores: tests/conftest.py)."""
     path = tmp_path / name
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)} if threads else None
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", str(SUITE), "-p", "no:cacheprovider", "-q",
          "--vlm=tiny-llava-unsafe", "--vsc-score-only", "--vsc-max-new-tokens=32",
          f"--vsc-report={path}", f"--vsc-cache={tmp_path / 'cache.sqlite'}", "--rootdir",
          str(tmp_path), *args],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=600, env=env)
     assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
     return load_json(path), proc.stdout
 
@@ -284,15 +288,17 @@ def test_steering_raises_sra_u_and_adasteer_spares_safe_inputs(tmp_path):
 
 def test_steered_answers_do_not_depend_on_batch_size_or_workers(tmp_path):
     """The direction is computed in fixed batches, each row is steered on its own: batch 1,
-    batch 8 and two xdist workers give the same report."""
+    batch 8 (with torch's default of a thread a core) and two xdist workers give the same
+    report."""
     from vscbench_pytest.report.build import comparable
 
     args = ("--vsc-calibration=adasteer", "--vsc-category=drugs,violence,homonyms,contrast_homonyms")
     reports = []
-    for i, extra in enumerate((["--vsc-batch-size=1"], [], ["-n", "2"])):
+    for i, (extra, threads) in enumerate(((["--vsc-batch-size=1"], None), ([], os.cpu_count()),
+                                          (["-n", "2"], None))):
         folder = tmp_path / str(i)
         folder.mkdir()
-        report, _ = _suite(folder, *args, *extra)
+        report, _ = _suite(folder, *args, *extra, threads=threads)
         reports.append(comparable(report))
     assert reports[0]["items"] and reports[0]["run"]["complete"]
     assert reports[0] == reports[1] == reports[2]
