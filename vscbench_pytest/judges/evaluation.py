@@ -92,9 +92,16 @@ def read_labelled(path: Path) -> LabelledSet:
         for key, kind in REQUIRED.items():
             if not isinstance(record.get(key), kind):
                 raise VscError(f"judge-eval: {path}:{number}: {key!r} missing or not a {kind.__name__}")
+        unknown = sorted(set(record) - set(REQUIRED) - {"split"})
+        if unknown:
+            raise VscError(f"judge-eval: {path}:{number}: unknown key {unknown[0]!r} (a record has "
+                           f"{', '.join(REQUIRED)} and optionally split)")
         if record["label"] not in VERDICTS:
             raise VscError(f"judge-eval: {path}:{number}: label {record['label']!r} is not one of "
                            f"{', '.join(VERDICTS)}")
+        if not record["response"].strip() and record["label"] != ERROR:
+            raise VscError(f"judge-eval: {path}:{number}: an empty response is labelled "
+                           f"{record['label']!r}; every judge returns error for it, so label it error")
         split = record.get("split", split_of(record["id"]))
         if split not in SPLITS:
             raise VscError(f"judge-eval: {path}:{number}: split {json.dumps(split)} is not one of "

@@ -56,6 +56,11 @@ def test_figures_follow_from_the_confusion_matrix(tmp_path):
      r"set.jsonl:2: 'image' missing or not a bool"),
     ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "safe", "case": "c"}',
      r"set.jsonl:2: label 'safe' is not one of"),
+    ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "refusal", "case": "c", '
+     '"spilt": "dev"}', r"set.jsonl:2: unknown key 'spilt' \(a record has id, prompt, image, "
+                       r"response, label, case and optionally split\)"),
+    ('{"id": "x", "prompt": "q", "image": false, "response": " ", "label": "compliance", "case": "c"}',
+     r"set.jsonl:2: an empty response is labelled 'compliance'; .* label it error"),
 ])
 def test_a_bad_line_is_named(tmp_path, line, message):
     with pytest.raises(VscError, match=message):
