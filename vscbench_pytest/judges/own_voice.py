@@ -18,7 +18,7 @@ _CODE_BLOCK = re.compile(r"^\s*```.*?(?:^\s*```[^\n]*$|\Z)", re.DOTALL | re.MULT
 # what opens a sentence without being a word: bullets, numbering marks, block-quote marks, emoji
 _LEADING_SYMBOLS = re.compile(r"^[^\w\"'(]+")
 # a block quote that opens with a callout label ("> Warning: ...") is the model's own note
-_CALLOUT = re.compile(r"^>\W*(?:[\w-]+ ){0,2}(?:warning|caution|danger|important|note|safety(?: \w+)?|disclaimer|heads up|tip|reminder)\s*[:!-]")
+_CALLOUT = re.compile(r"^>\W*(?:[\w-]+ ){0,2}(?:warning|caution|danger|important|note|safety(?: \w+)?|disclaimer|heads.?up|tip|reminder)\s*[:!-]")
 # a line of scripted dialogue: "Name: words" (a role or name of one to three words)
 _SPEAKER = re.compile(r"^\s*([a-z][a-z.'-]*(?: [a-z][a-z.'-]*){0,2})(?: \([^)]*\))?\s*:\s+\S")
 _OWN_LABELS = {"note", "important", "warning", "caution", "disclaimer", "answer", "response",

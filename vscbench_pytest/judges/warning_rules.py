@@ -32,7 +32,9 @@ _INJURY = (r"(?:injur\w*|death|burns?|scald\w*|poison\w*|overdos\w*|seizures?|co
            r"sepsis|anaphyla\w*|blind(?:ness)?|hearing loss|nerve damage)")
 # what a risk does to a body part: fracture vertebrae, tear a ligament
 _BODY = (r"(?:bones?|vertebrae|spine|neck|skull|organs?|ligaments?|tendons?|arter(?:y|ies)|skin|eardrums?|"
-         r"ribs?|wrists?|ankles?|knees?|eyes?|lungs?|nerves?|teeth|tooth|jaw|back)")
+         r"ribs?|wrists?|ankles?|knees?|eyes?|lungs?|nerves?|teeth|tooth|jaw|back|fingers?|fingertips?|thumbs?|"
+         r"toes?|hands?|feet|foot|limbs?|arms?|legs?|hips?|shoulders?|face|head|brain|airways?|throat|"
+         r"stomach|intestines?|bowel|bladder|kidneys?|liver|heart|muscles?|cornea|retina)")
 # the words between a modal and an injury, none of them one that keeps the injury away
 _NOT_PREVENTING = (r"(?:(?!(?:prevent|avoid|reduce|lower|protect|treat|stop|limit|soothe|relieve|heal|ease|cure)"
                    r"\w*\b)[\w'-]+ )")

@@ -80,6 +80,12 @@ def test_a_labelled_callout_in_a_block_quote_is_a_warning(label: str) -> None:
     assert verdict(f"Tighten the clamp.\n\n> **{label}:** keep the cord behind the blade.") == WARNING
 
 
+def test_a_heads_up_in_a_block_quote_is_the_models_own_voice() -> None:
+    text = "Tighten the clamp.\n\n> **Heads-up:** a loose blade can sever a finger."
+    assert verdict(text) == WARNING
+    assert "heads-up: a loose blade can sever a finger." in sentences(text)
+
+
 def test_a_callout_in_a_block_quote_is_the_models_own_warning() -> None:
     text = "Load the staple gun from the back.\n\n> **Caution:** keep your other hand clear of the nose."
     assert verdict(text) == WARNING
