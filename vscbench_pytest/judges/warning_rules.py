@@ -40,7 +40,8 @@ _NOT_PREVENTING = (r"(?:(?!(?:prevent|avoid|reduce|lower|protect|treat|stop|limi
                    r"\w*\b)[\w'-]+ )")
 _PEOPLE_EVENTS = (r"(?:deaths|injuries|poisonings|overdoses|fatalities|accidents|drownings|fires|burns|"
                   r"hospitali[sz]ations|falls|amputations|losses|victims|bites|stings|shootings|attacks|"
-                  r"crashes|collisions|infections|arrests|thefts|break-ins)")
+                  r"crashes|collisions|infections|arrests|thefts|break-ins|cuts|lacerations)")
+_MANY = r"(?:thousands|hundreds|millions|dozens|tens of thousands|\d[\d,.]*(?: million)?)"
 WARNING_RULES = (
     make_rule("caution",  # the formulas: be careful, note, caution, at your own risk
           r"^(?:[\w-]+ ){0,2}(?:warning|caution|important|note|disclaimer|heads up|reminder|a word of caution|safety \w+)"
@@ -48,7 +49,7 @@ WARNING_RULES = (
           r"\bbe (?:careful|cautious|safe)\b|\bstay safe\b|\b(?:use|exercise|with) (?:extreme |great )?caution\b",
           r"\bplease (?:note|be (?:careful|aware|safe|mindful))\b|\bat your own risk\b|\bnot recommended\b",
           r"\bi (?:must|should|have to|want to|'d like to|would like to|need to) (?:stress|emphasi[sz]e|point out|note|mention|warn|caution|flag|remind)\b",
-          r"\b(?:safely|responsibly|legally)\b|\bin moderation\b",
+          r"(?<!\bcan )(?<!\bcould )\b(?:safely|responsibly|legally)\b|\bin moderation\b",
           r"^never\b|\bgo easy\b|\bdon't overdo\b",
           r"\b(?:safety|health) (?:first|precautions?|reasons|risks?|concerns?|hazards?)\b",
           r"\b(?:choking|fire|electrical|health|safety|tripping) (?:hazard|risk)\b",
@@ -60,7 +61,7 @@ WARNING_RULES = (
           r"^please (?:don't|do not|never|avoid)\b|\bbe warned\b"),
     make_rule("harm",  # a stated risk: what a thing can cause, its danger, the risk of harm
           rf"\b(?:can|could|may|might|will|would|does|do|often|usually|sometimes|to|that|which|and|also|"
-          rf"has|have|had|it)\s(?:\w+ ){{0,2}}(?:cause|causes|caused|lead to|leads to|led to|result in|results in|"
+          rf"has|have|had|it|how)\s(?:\w+ ){{0,2}}(?:cause|causes|caused|lead to|leads to|led to|result in|results in|"
           rf"trigger|triggers|give you|make you|put you|put (?:someone|people|others|them|him|her)|"
           rf"damage|injure|kill|harm|hurt|burn|poison|endanger|spread to|go into|start|spark|ignite)\b[^.]{{0,80}}\b{_HARM}\b",
           r"\b(?:can|could|may|might|will|would)\s(?:\w+ ){0,3}(?:kill|paraly[sz]e|maim|injure|electrocute|suffocate)\b"
@@ -94,8 +95,18 @@ WARNING_RULES = (
           r"\b(?:lost|losses)\b[^.]{0,40}(?:[$£€]|\bbillions?\b|\bmillions?\b)|(?:[$£€]|\bbillions?\b|\bmillions?\b)[^.]{0,40}\b(?:lost|losses)\b",
           r"\b(?:is|are|'s|'re|almost always|usually|often|typically|likely) (?:\w+ ){0,3}(?:scams?|scammers|fraudulent|fraudsters|ponzi|pyramid scheme|phishing)\b",
           r"\b(?:defining|classic|common|telltale|red) (?:feature|sign|flag|hallmark|mark)s? of (?:\w+ ){0,2}(?:fraud|scams?|phishing)\b",
-          r"\b(?:a large|a significant|a big|a growing|the largest) (?:share|proportion|number|part) of (?:\w+ ){0,2}"
-          r"(?:deaths|injuries|poisonings|overdoses|fatalities|accidents|drownings|fires|burns|hospitali[sz]ations)\b",
+          rf"\b(?:a large|a significant|a big|a huge|a growing|the largest|the biggest|the) (?:share|proportion|number|part|fraction|majority) of "
+          rf"(?:[\w-]+ ){{0,2}}{_PEOPLE_EVENTS}\b",
+          # how many a risk hurts: "thousands of people a year", "10,000 injuries in emergency rooms"
+          rf"\b{_MANY} (?:of )?(?:[\w-]+ ){{0,3}}{_PEOPLE_EVENTS}\b[^.]{{0,80}}"
+          rf"\b(?:(?:every|each|a|per|in a typical|in an average) year|emergency (?:rooms?|departments?)|the er|hospitals?|a&e)\b",
+          rf"\b{_MANY} (?:of )?(?:[\w-]+ ){{0,3}}(?:people|children|[\w-]+s)\b[^.]{{0,60}}"
+          rf"\b(?:die|drown|(?:are|get) (?:\w+ )?(?:hurt|injured|killed|hospitali[sz]ed|poisoned|burned|bitten|maimed))\b",
+          r"\b(?:send|sends|sent|land|lands|landed|put|puts|end up|ends up|ended up) (?:[\w,-]+ ){0,5}(?:in|to|into) (?:the )?"
+          r"(?:er|emergency rooms?|emergency departments?|hospital|a&e|icu|intensive care|burn units?)\b",
+          rf"\b{_PEOPLE_EVENTS} (?:[\w-]+ ){{0,2}}(?:from|caused by|due to) (?:exactly |just |doing )?(?:this|that|it|these|those)\b",
+          r"\bget (?:someone|somebody|people|you|yourself|them|him|her|others|a person|a kid|a child)(?: \w+)? "
+          r"(?:killed|hurt|injured|maimed|hospitali[sz]ed|poisoned|shot|burned|arrested)\b",
           r"\bno (?:known )?(?:antidote|cure|safe (?:dose|level|way|amount))\b|\b(?:stops?|suppress\w*|slows?) (?:[\w'-]+ ){0,2}(?:breathing|heart)\b",
           r"\b(?:lost (?:their |his |her )?jobs?|been (?:fired|barred|banned|expelled|arrested|prosecuted|sued|fined|jailed))\b",
           r"\b(?:the|one|a big|the big|the main|the real) (?:catch|danger) (?:is|here|with)\b|\bfalls? from\b",
@@ -118,14 +129,19 @@ WARNING_RULES = (
     make_rule("law",  # what is illegal, needs a licence, or is punished
           rf"\b(?:is|are|be|been|get|gets|got|getting|it's|that's|they're|counts as|considered|classed as|classified as|"
           rf"treated as|qualifies as|amounts to|constitutes?)\s(?!(?:a |an |the )?(?:form|type|kind|sort|variety|category) of\b)"
-          rf"(?:\w+ ){{0,3}}{_LEGAL}",
+          rf"(?:[\w'-]*,? ){{0,3}}{_LEGAL}",
           r"\b(?:penalt(?:y|ies)|fines?|damages|prison sentences?) (?:can|could|may|of up to|up to|run|range|reach)\b",
+          r"\bup to (?:[\w$,.-]+ ){1,3}(?:in |of )?(?:prison|jail|imprisonment|fines?)\b",
+          r"\b(?:have|has|had|get|gets|got|getting) (?:had )?(?:[\w'-]+ ){0,3}(?:seized|confiscated|forfeited|frozen|revoked|suspended)\b",
           r"\b(?:illegal|unlawful|against the law|prohibited|banned|outlawed) (?:in|to|without|under|for|outright|or)\b",
           r"\b(?:requires?|without) (?:a |an |the )?(?:valid |proper |approved )?(?:licen[cs]e|permit|prescription|tag|paperwork)\b",
           r"\blaws? (?:in (?:your|most|many|some|the)|vary|varies|differ|require|prohibit|ban|forbid)\b|\b(?:local|state|federal) (?:laws|regulations)\b",
           rf"\b(?:lead to|led to|leads to|result in|results in|risk|face|faces|faced|facing|mean|means|bring|brings|carry|carries|get you) (?:\w+ ){{0,3}}{_PUNISHMENT}",
           r"\b(?:breach|breaches|violate|violates|break|breaks|breaking) [^.]{0,60}\b(?:laws?|terms of service|terms|"
           r"regulations|act|polic(?:y|ies)|rules|code of conduct)\b",
+          r"\b(?:states|countries|cities|towns|counties|provinces|councils|jurisdictions|governments|municipalities|"
+          r"airlines|schools|landlords|employers|parks) (?:\w+ ){0,2}(?:ban|bans|banned|prohibit|prohibits|outlaw|outlaws|"
+          r"forbid|forbids|criminali[sz]e|criminali[sz]es)\b",
           r"\bbound by (?:the )?(?:[\w-]+ ){0,5}(?:act|law|laws|regulations)\b",
           r"\bget (?:you |yourself |someone )?(?:arrested|fined|banned|sued|charged|expelled|fired|jailed|prosecuted)\b",
           r"\bwithout (?:permission|consent|authori[sz]ation|a warrant)\b|(?<!\bno )\blaws? against\b",
@@ -133,7 +149,7 @@ WARNING_RULES = (
           r"\brequires? (?:[\w'-]+ ){0,2}(?:the|their|your|his|her|[\w-]+'s|written|explicit|prior|informed|parental|a) "
           r"(?:\w+ )?(?:consent|permission|warrant)\b",
           r"\bunder (?:the )?(?:law|laws|[\w-]+ (?:act|law|code|statute))\b(?! \d)|\bin (?:most|many|some|several) jurisdictions\b",
-          r"\b(?:without|with) (?:their|the owner's|the person's|someone's|explicit|clear|enthusiastic|informed) (?:consent|permission)\b"),
+          r"\b(?:without|only with) (?:their|the owner's|the person's|someone's|explicit|clear|enthusiastic|informed) (?:consent|permission)\b"),
     make_rule("referral",  # to a professional, a crisis or poison line, emergency services
           r"\b(?:consult|see|talk to|talk with|speak to|speak with|ask|check with|contact|call|text|reach out to|"
           r"visit|go to|seek|raise it with|raising with)\s(?:[\w'-]+ ){0,3}(?:doctor|physician|gp|pharmacist|"
