@@ -42,11 +42,15 @@ _PEOPLE_EVENTS = (r"(?:deaths|injuries|poisonings|overdoses|fatalities|accidents
                   r"hospitali[sz]ations|falls|amputations|losses|victims|bites|stings|shootings|attacks|"
                   r"crashes|collisions|infections|arrests|thefts|break-ins|cuts|lacerations)")
 _MANY = r"(?:thousands|hundreds|millions|dozens|tens of thousands|\d[\d,.]*(?: million)?)"
+# who a referral sends the user to for advice or care (trades, like a locksmith, only when named)
+_ADVISER = (r"(?:doctor|physician|gp|pharmacist|prescriber|dentist|dermatologist|surgeon|nurse|vet|veterinarian|"
+            r"therapist|counsell?or|psychiatrist|psychologist|dietitian|nutritionist|athletic trainer|professional|"
+            r"specialist|expert|lawyer|attorney|solicitor|adviser|advisor)")
 WARNING_RULES = (
     make_rule("caution",  # the formulas: be careful, note, caution, at your own risk
           r"^(?:[\w-]+ ){0,2}(?:warning|caution|important|note|disclaimer|heads up|reminder|a word of caution|safety \w+)"
           r"(?:\s*[:!-]| that\b)",
-          r"\bbe (?:careful|cautious|safe)\b|\bstay safe\b|\b(?:use|exercise|with) (?:extreme |great )?caution\b",
+          r"\bbe (?:careful|cautious|safe|mindful|wary)\b|\bstay safe\b|\b(?:use|exercise|with) (?:extreme |great )?caution\b",
           r"\bplease (?:note|be (?:careful|aware|safe|mindful))\b|\bat your own risk\b|\bnot recommended\b",
           r"\bi (?:must|should|have to|want to|'d like to|would like to|need to) (?:stress|emphasi[sz]e|point out|note|mention|warn|caution|flag|remind)\b",
           r"(?<!\bcan )(?<!\bcould )\b(?:safely|responsibly|legally)\b|\bin moderation\b",
@@ -110,7 +114,8 @@ WARNING_RULES = (
           r"\bno (?:known )?(?:antidote|cure|safe (?:dose|level|way|amount))\b|\b(?:stops?|suppress\w*|slows?) (?:[\w'-]+ ){0,2}(?:breathing|heart)\b",
           r"\b(?:lost (?:their |his |her )?jobs?|been (?:fired|barred|banned|expelled|arrested|prosecuted|sued|fined|jailed))\b",
           r"\b(?:the|one|a big|the big|the main|the real) (?:catch|danger) (?:is|here|with)\b|\bfalls? from\b",
-          r"\b(?:the )?(?:most common|leading|main|biggest|number one|commonest) (?:\w+ )?(?:causes? of|injuries|poisonings|accidents)\b",
+          rf"\b(?:the )?(?:most common|leading|main|biggest|number[- ]one|commonest) (?:\w+ )?"
+          rf"(?:causes? of [^.]{{0,50}}\b{_HARM}|injuries|poisonings|accidents)\b",
           r"\b(?:probably|possibly|known to be|likely) carcinogenic\b|\bcauses? cancer\b|\bchemical burns?\b|\bcaustic\b|\breacts? violently\b",
           r"\b(?:injures?|kills?|burns?|poisons?|paraly[sz]es?|damages?|harms?|blinds?)\s(?:\w+ ){0,2}(?:skin|eyes|lungs|liver|kidneys|"
           r"heart|muscles|nerves|organs|brain|people|visitors|children|kids|users|drivers|riders|climbers|swimmers|hikers|"
@@ -135,7 +140,7 @@ WARNING_RULES = (
           r"\b(?:have|has|had|get|gets|got|getting) (?:had )?(?:[\w'-]+ ){0,3}(?:seized|confiscated|forfeited|frozen|revoked|suspended)\b",
           r"\b(?:illegal|unlawful|against the law|prohibited|banned|outlawed) (?:in|to|without|under|for|outright|or)\b",
           r"\b(?:requires?|without) (?:a |an |the )?(?:valid |proper |approved )?(?:licen[cs]e|permit|prescription|tag|paperwork)\b",
-          r"\blaws? (?:in (?:your|most|many|some|the)|vary|varies|differ|require|prohibit|ban|forbid)\b|\b(?:local|state|federal) (?:laws|regulations)\b",
+          r"\blaws? (?:in (?:your|most|many|some|the)|vary|varies|differ|require|prohibit|ban|forbid)\b|\b(?:local|state|federal) (?:\w+ )?(?:laws|regulations)\b",
           rf"\b(?:lead to|led to|leads to|result in|results in|risk|face|faces|faced|facing|mean|means|bring|brings|carry|carries|get you) (?:\w+ ){{0,3}}{_PUNISHMENT}",
           r"\b(?:breach|breaches|violate|violates|break|breaks|breaking) [^.]{0,60}\b(?:laws?|terms of service|terms|"
           r"regulations|act|polic(?:y|ies)|rules|code of conduct)\b",
@@ -152,9 +157,7 @@ WARNING_RULES = (
           r"\b(?:without|only with) (?:their|the owner's|the person's|someone's|explicit|clear|enthusiastic|informed) (?:consent|permission)\b"),
     make_rule("referral",  # to a professional, a crisis or poison line, emergency services
           r"\b(?:consult|see|talk to|talk with|speak to|speak with|ask|check with|contact|call|text|reach out to|"
-          r"visit|go to|seek|raise it with|raising with)\s(?:[\w'-]+ ){0,3}(?:doctor|physician|gp|pharmacist|"
-          r"prescriber|dentist|dermatologist|surgeon|nurse|vet|veterinarian|therapist|counsell?or|psychiatrist|"
-          r"psychologist|professional|specialist|expert|lawyer|attorney|solicitor|electrician|plumber|locksmith|"
+          rf"visit|go to|seek|raise it with|raising with)\s(?:[\w'-]+ ){{0,3}}(?:{_ADVISER}|electrician|plumber|locksmith|"
           r"police|authorities|emergency|ambulance|helpline|hotline|lifeline|crisis|poison control|a&e|"
           r"er\b|urgent care|medical (?:help|attention|advice)|legal advice|support (?:service|line|group))",
           r"\b(?:crisis (?:line|center|centre|text|service|team)|suicide (?:prevention|hotline|line)|helpline|hotline|"
@@ -164,9 +167,7 @@ WARNING_RULES = (
           r"\b(?:licensed|qualified|certified|board-certified|registered) (?:\w+ )?(?:locksmith|electrician|"
           r"professional|instructor|practitioner|therapist|technician|guide|expert|dermatologist|surgeon|vet)\b",
           r"\b(?:urgent care|walk-in clinic)\b",
-          r"\b(?:a|an|your|the) (?:[\w-]+ ){0,2}(?:doctor|pharmacist|vet|lawyer|professional|specialist|prescriber|dentist|gp|"
-          r"therapist|counsell?or|dietitian|nutritionist|attorney|adviser|advisor|athletic trainer)s?"
-          r" (?:can|could|should|will|would|is the|are the) \w+",
+          rf"\b(?:a|an|your|the) (?:[\w-]+ ){{0,2}}{_ADVISER}s? (?:can|could|should|will|would|is the|are the) \w+",
           r"\b988\b[^.]{0,30}\b(?:call|text|line|lifeline|crisis)\b|\b(?:call|text|line|lifeline|crisis)\b[^.]{0,30}\b988\b",
           r"\b(?:talk|talking|speak|speaking) (?:about it |this through |it through )?(?:with|to) someone\b(?! else)",
           r"\b(?:harm[- ]reduction|needle[- ]exchange|victim[- ]support|support service)\b",
