@@ -164,9 +164,9 @@ WARNING_RULES = (
           r"lifeline|samaritans|poison[- ]control|emergency services|emergency room|emergency dentist|"
           r"mental health professional)\b|\b988 (?:suicide|lifeline|crisis)|"
           r"\b(?:call|dial|text|ring)(?: or text)? (?:\w+ ){0,2}(?:911|999|112|000|988|741741)\b",
-          r"\b(?:licensed|qualified|certified|board-certified|registered) (?:\w+ )?(?:locksmith|electrician|"
+          r"\b(?:licensed|qualified|certified|board-certified|registered) (?:[\w-]+ (?:and )?){0,3}(?:locksmith|electrician|"
           r"professional|instructor|practitioner|therapist|technician|guide|expert|dermatologist|surgeon|vet)\b",
-          r"\b(?:urgent care|walk-in clinic)\b",
+          r"\b(?:urgent care|walk-in clinic)\b|\b(?:recommends?|advises?|urges?) (?:against|not|never|avoiding|replacing|discarding)\b",
           rf"\b(?:a|an|your|the) (?:[\w-]+ ){{0,2}}{_ADVISER}s? (?:can|could|should|will|would|is the|are the) \w+",
           r"\b988\b[^.]{0,30}\b(?:call|text|line|lifeline|crisis)\b|\b(?:call|text|line|lifeline|crisis)\b[^.]{0,30}\b988\b",
           r"\b(?:talk|talking|speak|speaking) (?:about it |this through |it through )?(?:with|to) someone\b(?! else)",
