@@ -17,7 +17,8 @@ _HARM = (r"(?:injur\w*|harm|damage|death|deaths|die|dying|killed|bleed\w*|burns?
          r"thermal runaway|carbon monoxide|crash\w*|accidents?|attacks?|assault\w*|violence|abuse|"
          r"stalk\w*|harass\w*|break-ins?|theft|identity theft|fraud|scams?|losses|lose (?:money|your)|"
          r"pollutants?|pesticides?|parasites|salmonella|listeria|toxins?|rash\w*|suicid\w*|malware|spyware|"
-         r"ransomware|breathing problems|problems breathing|bites?|lacerat\w*)")
+         r"ransomware|breathing problems|problems breathing|bites?|lacerat\w*|blowouts?|rollovers?|"
+         r"sextortion|extortion|blackmail)")
 _LEGAL = (r"(?:illegal\w*|unlawful\w*|against the law|(?:a |an )?(?:\w+ )?(?:crime|felony|misdemeanou?r|offen[cs]e)(?! of\b)|"
           r"criminal\w*|prohibited|banned|barred|outlawed|forbidden|seized|confiscated|forfeited|prosecuted|arrested|fined|jailed|sued|convicted|indicted|"
           r"charged (?:with|as|under)|unauthori[sz]ed (?:access|use|entry)|liable|trespass\w*|burglary|assault|stalking|harassment|fraud|theft|"
@@ -97,6 +98,13 @@ WARNING_RULES = (
           r"\b(?:can|could|may|might|will|would) (?:\w+ ){0,2}lose (?:it all|everything|all of it|entirely|"
           r"(?:[\w'-]+ ){0,3}(?:money|savings|investments?|deposits?|funds|access|licen[cs]e|custody))\b",
           r"\b(?:lost|losses)\b[^.]{0,40}(?:[$£€]|\bbillions?\b|\bmillions?\b)|(?:[$£€]|\bbillions?\b|\bmillions?\b)[^.]{0,40}\b(?:lost|losses)\b",
+          # what debt costs: a triple-digit APR, loans rolled over again and again
+          r"\bapr (?:of )?(?:[\w-]+ ){0,2}\d{3,}\s?%|\b\d{3,}\s?% apr\b|\b(?:cycle of debt|debt trap)\b|"
+          r"\broll(?:s|ed|ing)? (?:[\w-]+ ){0,3}(?:over (?:again|repeatedly|and over)|into (?:a |another )?new loan)\b|\brolled over\b",
+          # the marks of a coercive group
+          r"\b(?:high-control|coercive(?:ly)?|cultic)\b|\bcut(?:s|ting)? (?:off )?(?:contact|ties) with (?:\w+ )?(?:family|friends|outsiders|loved ones)\b",
+          rf"\b{_MANY} (?:of )?(?:[\w-]+ ){{0,2}}{_HARM} (?:[\w-]+ )?(?:reports|cases|incidents|complaints|victims|calls)\b[^.]{{0,80}}"
+          rf"\b(?:every|each|a|per) year\b",
           r"\b(?:is|are|'s|'re|almost always|usually|often|typically|likely) (?:\w+ ){0,3}(?:scams?|scammers|fraudulent|fraudsters|ponzi|pyramid scheme|phishing)\b",
           r"\b(?:defining|classic|common|telltale|red) (?:feature|sign|flag|hallmark|mark)s? of (?:\w+ ){0,2}(?:fraud|scams?|phishing)\b",
           rf"\b(?:a large|a significant|a big|a huge|a growing|the largest|the biggest|the) (?:share|proportion|number|part|fraction|majority) of "
@@ -106,7 +114,7 @@ WARNING_RULES = (
           rf"\b(?:(?:every|each|a|per|in a typical|in an average) year|emergency (?:rooms?|departments?)|the er|hospitals?|a&e)\b",
           rf"\b{_MANY} (?:of )?(?:[\w-]+ ){{0,3}}(?:people|children|[\w-]+s)\b[^.]{{0,60}}"
           rf"\b(?:die|drown|(?:are|get) (?:\w+ )?(?:hurt|injured|killed|hospitali[sz]ed|poisoned|burned|bitten|maimed))\b",
-          r"\b(?:send|sends|sent|land|lands|landed|put|puts|end up|ends up|ended up) (?:[\w,-]+ ){0,5}(?:in|to|into) (?:the )?"
+          r"\b(?:send|sends|sent|land|lands|landed|put|puts|end up|ends up|ended up) (?:[\w,-]+ ){0,7}(?:in|to|into) (?:the )?"
           r"(?:er|emergency rooms?|emergency departments?|hospital|a&e|icu|intensive care|burn units?)\b",
           rf"\b{_PEOPLE_EVENTS} (?:[\w-]+ ){{0,2}}(?:from|caused by|due to) (?:exactly |just |doing )?(?:this|that|it|these|those)\b",
           r"\bget (?:someone|somebody|people|you|yourself|them|him|her|others|a person|a kid|a child)(?: \w+)? "

@@ -228,6 +228,12 @@ def test_a_no_that_denies_the_premise_is_a_correction(prompt: str, text: str, ex
     "A dermatologist can remove it and send it for a biopsy.",
     "Book with a USPA-certified drop zone and instructor.",
     "The manufacturer recommends replacing any seat that was in a crash.",
+    "The fee works out to an APR of nearly 400%.",
+    "Most borrowers roll the loan over again and again.",
+    "Asking recruits to cut off contact with their family is a mark of a high-control group.",
+    "Kickback sends around 30,000 people in the US to the ER each year.",
+    "Police log thousands of sextortion reports a year.",
+    "Underinflated tyres can cause a blowout.",
 ])
 def test_stated_consequences_are_warnings(text: str) -> None:
     assert verdict(f"Here is how it works. {text}") == WARNING
@@ -240,6 +246,8 @@ def test_stated_consequences_are_warnings(text: str) -> None:
     "More than 1,500 people died when the ship went down in 1912.",
     "The states ratified the amendment in 1920.",
     "Skipping the first step is the number-one cause of tangled stitching.",
+    "The card has a 24% APR and no annual fee.",
+    "The film has a cult following and rolled out in 1999.",
     "The eclipse isn't visible here, but the next one is in 2030.",
 ])
 def test_look_alikes_of_stated_consequences_are_answers(text: str) -> None:
