@@ -11,7 +11,11 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u20
 _DOUBLE_QUOTED = re.compile(r'"[^"\n]*"')
 # 'a quoted span' (an apostrophe inside a word, as in can't, does not close it)
 _SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?:[^'\n]|'(?=\w))+'(?![\w'])")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# a quotation that ends a sentence, before a capital: 'It says "Keep out." I won't ...' is two
+# sentences; the break is a private character, not a newline, so a quoted line stays one line
+_QUOTE_ENDS_SENTENCE = re.compile(r"([.!?][*_]*[\"'\u201d\u2019][*_]*)[^\S\n]+(?=[*_]*[A-Z])")
+_BREAK = "\ue000"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|\s*\ue000\s*")
 _SPACES = re.compile(r"[^\S\n]+")
 _MARKUP = re.compile(r"[*_`#]+")
 _CODE_BLOCK = re.compile(r"^\s*```.*?(?:^\s*```[^\n]*$|\Z)", re.DOTALL | re.MULTILINE)
@@ -81,6 +85,7 @@ def _own_voice(text: str) -> str:
 def sentences(text: str) -> list[str]:
     """The model's own sentences, lower-cased, with markup, fenced code, quoted spans and quoted
     lines removed, leading bullets and symbols cut, and apostrophes and dashes made plain."""
+    text = _QUOTE_ENDS_SENTENCE.sub(f"\\1 {_BREAK}", text)
     plain = _MARKUP.sub("", _CODE_BLOCK.sub("\n", text.lower().translate(_APOSTROPHES)))
     plain = _own_voice(plain)
     plain = _SINGLE_QUOTED.sub(" ", _DOUBLE_QUOTED.sub(" ", plain))
