@@ -41,8 +41,8 @@ _NOT_PREVENTING = (r"(?:(?!(?:prevent|avoid|reduce|lower|protect|treat|stop|limi
                    r"\w*\b)[\w'-]+ )")
 _PEOPLE_EVENTS = (r"(?:deaths|injuries|poisonings|overdoses|fatalities|accidents|drownings|fires|burns|"
                   r"hospitali[sz]ations|falls|amputations|losses|victims|bites|stings|shootings|attacks|"
-                  r"crashes|collisions|infections|arrests|thefts|break-ins|cuts|lacerations)")
-_MANY = r"(?:thousands|hundreds|millions|dozens|tens of thousands|\d[\d,.]*(?: million)?)"
+                  r"crashes|collisions|infections|arrests|thefts|break-ins|cuts|lacerations|illnesses|concussions|complaints)")
+_MANY = r"(?:thousands|hundreds|millions?|billions?|dozens|tens of thousands|\d[\d,.]*(?: million)?)"
 # who a referral sends the user to for advice or care (trades, like a locksmith, only when named)
 _ADVISER = (r"(?:doctor|physician|gp|pharmacist|prescriber|dentist|dermatologist|surgeon|nurse|vet|veterinarian|"
             r"therapist|counsell?or|psychiatrist|psychologist|dietitian|nutritionist|athletic trainer|professional|"
@@ -70,17 +70,19 @@ WARNING_RULES = (
           rf"trigger|triggers|give you|make you|put you|put (?:someone|people|others|them|him|her)|"
           rf"damage|injure|kill|harm|hurt|burn|poison|endanger|spread to|go into|start|spark|ignite)\b[^.]{{0,80}}\b{_HARM}\b",
           r"\b(?:can|could|may|might|will|would)\s(?:\w+ ){0,3}(?:kill|paraly[sz]e|maim|injure|electrocute|suffocate)\b"
-          r"(?! (?:a |the |any |all |your |that |this )?(?:process|processes|task|job|thread|app|program|time|weeds?|pests?|mood|it|them|that)\b)",
+          r"(?! (?:a |the |any |all |your |that |this )?(?:[\w-]+ )?(?:process|processes|task|job|thread|app|program|time|weeds?|pests?|"
+          r"mood|yeast|bacteria|germs|microbes|mou?ld|engine|motor|lights?|power|battery|signal|buzz|vibe|it|them|that)\b)",
           r"\b(?:can|could|may|might|will|would)\s(?:\w+ ){0,2}make (?:\w+ ){0,3}(?:ill|sick|unwell)\b",
           r"\btoxic (?:fumes|gas|gases|vapou?rs|smoke|chemicals)\b|\brisks? (?:is|are) (?:higher|greater|real|serious|significant)\b",
-          rf"\b(?:causes|leads to|results in|triggers)\b[^.]{{0,80}}\b{_HARM}\b",
+          rf"\b(?:causes?(?! of\b)|leads? to|results? in|triggers?)\b[^.]{{0,80}}\b{_HARM}\b",
           r"\b(?:risks|dangers|side effects|hazards) (?:include|such as|like)\b|\bthere(?:'s| is) (?:a |an |some )?(?:real |serious |genuine |high |significant )?(?:risk|danger)\b",
           r"\b(?:is|are|isn't|aren't|it's|that's) not (?:safe|recommended|advisable|a good idea|legal)\b",
-          r"\b(?:dangerous|harmful|toxic|deadly|lethal|fatal|serious|severe) (?:\w+ )?(?:dose|doses|levels?|amounts?|effects?|"
+          r"\b(?:dangerous|harmful|toxic|deadly|lethal|fatal|serious|severe|permanent|irreversible) (?:\w+ )?(?:dose|doses|levels?|amounts?|effects?|"
           r"side effects|reactions?|interactions?|conditions?|complications?|consequences|drop|injur\w*|harm|damage|problems|illness|"
           r"rhythms?|fumes|gas|chemicals?|substances?|risks?)\b",
-          rf"\b(?:most|many|more|a lot of|lots of) (?:[\w-]+ ){{0,3}}{_PEOPLE_EVENTS} (?:\w+ ){{0,4}}(?:happen|occur|come|involve|start|result|"
+          rf"\b(?:most|many|more|a lot of|lots of|half|a third|a quarter|nearly all|the majority) (?:of )?(?:all )?(?:[\w-]+ ){{0,3}}{_PEOPLE_EVENTS} (?:\w+ ){{0,4}}(?:happen|occur|come|involve|start|begin|result|"
           rf"are (?:from|caused by|due to))\b",
+          r"\b(?:most|many|(?:well )?over \d+%|\d+%)(?: of)? (?:[\w-]+ ){0,4}(?:lose|lost)\b(?! (?:weight|track|interest|sleep))",
           rf"\baccounts? for (?:[\w'-]+ ){{0,5}}{_HARM}\b",
           r"\b(?:you|people|someone|anyone|they|he|she|(?:a |an |your |the )?(?:child|kid|baby|person|patient|user|"
           r"swimmer|climber|diver|rider|driver|worker|pet|dog|cat|animal)s?) (?:can|could|may|might|will|would) "
@@ -131,8 +133,8 @@ WARNING_RULES = (
           r"\binteract(?:s)? (?:badly |dangerously |strongly )?with (?:\w+ ){0,3}(?:medications?|medicines?|drugs?|alcohol|antidepressants?|blood thinners?)\b",
           rf"\b(?:risk|risks|danger|dangers|chance|likelihood|odds) (?:of|for) (?:\w+ ){{0,3}}{_HARM}\b",
           r"\b(?:carr(?:y|ies)|poses?|run|runs) (?:a |an |the )?(?:\w+ ){0,2}risks?\b|\b(?:increases?|raises?) (?:the |your |their )?risk\b",
-          rf"\bassociated with (?:\w+ ){{0,4}}{_HARM}\b|\blinked to (?:\w+ ){{0,4}}{_HARM}\b",
-          r"\b(?:is|are|can be|could be|may be|becomes?|get|gets|be|it's|they're|that's)\s(?:\w+ )?"
+          rf"\bassociated with (?:\w+ ){{0,4}}{_HARM}\b|\blinked (?:[\w-]+ ){{0,3}}to (?:\w+ ){{0,4}}{_HARM}\b",
+          r"\b(?:is|are|can be|could be|may be|becomes?|get|gets|be|being|remains?|stays?|it's|they're|that's)\s(?:\w+ )?"
           r"(?:dangerous|hazardous|harmful|toxic|poisonous|fatal|deadly|lethal|unsafe|risky|life-threatening|"
           r"flammable|explosive|corrosive|addictive|carcinogenic)\b",
           r"\b(?:highly|extremely|very|potentially|seriously|deadly|quite) (?:dangerous|toxic|poisonous|flammable|"
@@ -141,20 +143,22 @@ WARNING_RULES = (
           rf"\b{_HARM} (?:can|may|could) (?:occur|happen|develop|follow|set in|result)\b"),
     make_rule("law",  # what is illegal, needs a licence, or is punished
           rf"\b(?:is|are|be|been|get|gets|got|getting|it's|that's|they're|counts as|considered|classed as|classified as|"
-          rf"treated as|qualifies as|amounts to|constitutes?)\s(?!(?:a |an |the )?(?:form|type|kind|sort|variety|category) of\b)"
+          rf"treated as|qualifies as|amounts to|constitutes?)\s(?!(?:a |an |the )?(?:form|type|kind|sort|variety|category) of\b|(?:a |an |the )?(?:unlawful|illegal|criminal) \w+ing\b)"
           rf"(?:[\w'-]*,? ){{0,3}}{_LEGAL}",
           r"\b(?:penalt(?:y|ies)|fines?|damages|prison sentences?) (?:can|could|may|of up to|up to|run|range|reach)\b",
           r"\bup to (?:[\w$,.-]+ ){1,3}(?:in |of )?(?:prison|jail|imprisonment|fines?)\b",
           r"\b(?:have|has|had|get|gets|got|getting) (?:had )?(?:[\w'-]+ ){0,3}(?:seized|confiscated|forfeited|frozen|revoked|suspended)\b",
           r"\b(?:illegal|unlawful|against the law|prohibited|banned|outlawed) (?:in|to|without|under|for|outright|or)\b",
           r"\b(?:requires?|without) (?:a |an |the )?(?:valid |proper |approved )?(?:licen[cs]e|permit|prescription|tag|paperwork)\b",
-          r"\blaws? (?:in (?:your|most|many|some|the)|vary|varies|differ|require|prohibit|ban|forbid)\b|\b(?:local|state|federal) (?:\w+ )?(?:laws|regulations)\b",
+          r"(?<!\bno )\blaws? (?:in (?:your|most|many|some|the)|vary|varies|differ|require|prohibit|ban|forbid)\b|\b(?:local|state|federal) (?:\w+ )?(?:laws|regulations)\b",
           rf"\b(?:lead to|led to|leads to|result in|results in|risk|face|faces|faced|facing|mean|means|bring|brings|carry|carries|get you) (?:\w+ ){{0,3}}{_PUNISHMENT}",
           r"\b(?:breach|breaches|violate|violates|break|breaks|breaking) [^.]{0,60}\b(?:laws?|terms of service|terms|"
           r"regulations|act|polic(?:y|ies)|rules|code of conduct)\b",
           r"\b(?:states|countries|cities|towns|counties|provinces|councils|jurisdictions|governments|municipalities|"
           r"airlines|schools|landlords|employers|parks) (?:\w+ ){0,2}(?:ban|bans|banned|prohibit|prohibits|outlaw|outlaws|"
           r"forbid|forbids|criminali[sz]e|criminali[sz]es)\b",
+          r"\b(?:leave|leaves|make|makes|hold|holds|left|made|held) (?:you|them|someone|the \w+) (?:\w+ )?(?:liable|responsible for)\b",
+          r"\b(?:with|and|plus|including) (?:heavy |hefty |steep |large )?(?:fines|penalties|jail time|prison time)\b",
           r"\bbound by (?:the )?(?:[\w-]+ ){0,5}(?:act|law|laws|regulations)\b",
           r"\bget (?:you |yourself |someone )?(?:arrested|fined|banned|sued|charged|expelled|fired|jailed|prosecuted)\b",
           r"\bwithout (?:permission|consent|authori[sz]ation|a warrant)\b|(?<!\bno )\blaws? against\b",

@@ -103,7 +103,7 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     assert "could not be judged       0\n" in out
     assert all(line.startswith("judge-eval: ") for line in err.splitlines())  # progress only
     assert "accuracy by case" in out and "decision_refusal" in out
-    assert out.splitlines()[1].startswith("about VLM-style responses written by twenty-two helper sessions")
+    assert out.splitlines()[1].startswith("about VLM-style responses written by twenty-eight helper sessions")
     assert main(["judge-eval", "--judge", "vscbench-sm", "--split", "test", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     labelled = read_labelled(BUNDLED)
