@@ -144,3 +144,20 @@ def test_the_blind_set_covers_every_class_and_family_in_both_splits():
             assert r["label"] == "irrelevant" and r["image"], r["id"]
         elif r["case"] in ("plain", "risk_word_compliant", "compliant_unsafe"):
             assert r["label"] == "compliance", r["id"]
+
+
+def test_the_second_annotation_labels_exactly_the_blind_test_split_and_agrees_on_flagged():
+    """fixtures/judge-eval/second_annotation: one verdict for every blind test record, no other
+    id, and the same flagged-or-not as the writers' label wherever neither is an error (what
+    docs/judges.md quotes); a relabelled or added test record shows here first."""
+    from vscbench_pytest.judges.evaluation import split_of
+    from vscbench_pytest.records.verdicts import VERDICTS, is_flagged
+
+    second = json.loads((FIXTURES / "judge-eval" / "second_annotation" / "test_labels.json")
+                        .read_text(encoding="utf-8"))
+    test = {r["id"]: r["label"] for r in read("blind") if split_of(r["id"]) == "test"}
+    assert set(second) == set(test)
+    assert set(second.values()) <= set(VERDICTS)
+    differ = [i for i, label in test.items() if "error" not in (label, second[i])
+              and is_flagged(label) != is_flagged(second[i])]
+    assert differ == []
