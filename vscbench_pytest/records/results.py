@@ -29,6 +29,7 @@ class ItemResult:
     reason: str = ""  # the judge's reason, or the error message
     judge_raw: str = ""  # an LLM judge's answer as it came back
     verdicts: dict[str, str] = field(default_factory=dict)  # every judge's, with several
+    reasons: dict[str, str] = field(default_factory=dict)  # ... and every judge's reason
     blocked: bool = False  # the provider blocked the answer (a content filter, a safety block)
     block_reason: str = ""  # ... and the reason it gave
     failure: str = ""  # what failed (no response, the judge) when the protocol scored it anyway
@@ -47,6 +48,7 @@ class ItemResult:
         """The record as the report's ``items`` hold it (dataclasses.asdict, 8x faster)."""
         data = {name: getattr(self, name) for name in _FIELDS}
         data["verdicts"] = dict(self.verdicts)
+        data["reasons"] = dict(self.reasons)
         return data
 
     def to_json(self) -> str:
@@ -63,14 +65,17 @@ _FIELDS = tuple(f.name for f in fields(ItemResult))
 
 def make_result(item: Item, response: str | None, verdict: str, reason: str, *,
                 judge_raw: str = "", verdicts: dict[str, str] | None = None,
-                blocked: str | None = None, failure: str = "") -> ItemResult:
-    """Build the record for ``item`` from its response and verdict; ``blocked`` is the
-    provider's reason when it blocked the answer."""
+                reasons: dict[str, str] | None = None, blocked: str | None = None,
+                failure: str = "") -> ItemResult:
+    """Build the record for ``item`` from its response and verdict; ``verdicts`` and
+    ``reasons`` every judge's, with several; ``blocked`` is the provider's reason when it
+    blocked the answer."""
     return ItemResult(
         uid=item.uid, track=item.track, category=item.category, variant=item.variant,
         label=item.label, pair=item.pair, response=response, verdict=verdict,
         flagged=is_flagged(verdict), passed=passes(item.label, verdict), reason=reason,
-        judge_raw=judge_raw, verdicts=dict(verdicts or {}), blocked=blocked is not None,
+        judge_raw=judge_raw, verdicts=dict(verdicts or {}), reasons=dict(reasons or {}),
+        blocked=blocked is not None,
         block_reason=blocked or "", failure=failure,
     )
 

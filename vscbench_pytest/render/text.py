@@ -136,6 +136,7 @@ def format_judges(section: JudgesSection) -> list[str]:
     for d in flagged[:MAX_DISAGREEMENTS_SHOWN]:
         verdicts = ", ".join(f"{k}={v}" for k, v in d["verdicts"].items())
         lines.append(f"  {d['uid']} ({d['label']}): {verdicts}")
+        lines += [f"    {name}: {' '.join(reason.split())}" for name, reason in d["reasons"].items()]
     if len(flagged) > MAX_DISAGREEMENTS_SHOWN:
         lines.append(f"  ... and {len(flagged) - MAX_DISAGREEMENTS_SHOWN} more")
     return lines

@@ -77,6 +77,7 @@ def _item(item: dict[str, Any]) -> None:
     item.setdefault("reason", "")
     item.setdefault("judge_raw", "")
     item.setdefault("verdicts", {})
+    item.setdefault("reasons", {})
     item.setdefault("blocked", False)
     item.setdefault("block_reason", "")
     item.setdefault("failure", "")
@@ -110,6 +111,7 @@ def _judges(section: dict[str, Any]) -> None:
     section.setdefault("disagreements", [])
     for entry in section["disagreements"]:
         entry.setdefault("flagged_differs", False)
+        entry.setdefault("reasons", {})
 
 
 def normalise_report(data: dict[str, Any]) -> Report:
@@ -122,7 +124,7 @@ def normalise_report(data: dict[str, Any]) -> Report:
     ``selection`` (absent or null: not recorded): ``whole`` and ``n_dataset`` None,
     ``n_selected`` ``dataset.n_items``, ``n_heldout`` 0, ``filters`` ``{}``; a bucket's
     ``avg`` None, ``pairs`` nothing scored, ``n`` and ``errors`` 0; a rate's ``ci`` None; an
-    item's ``reason``, ``judge_raw``, ``block_reason`` and ``failure`` ``""``, ``verdicts`` ``{}``,
+    item's ``reason``, ``judge_raw``, ``block_reason`` and ``failure`` ``""``, ``verdicts`` and ``reasons`` ``{}``,
     ``blocked`` false; ``run.protocol`` ``project``; ``consistency`` empty (and
     its rates k/n); in ``judges``, a judge's missing rates None and ``errors`` 0, ``primary``
     the first judge, ``agreement`` and ``disagreements`` ``[]``; ``utility.errors`` 0. An

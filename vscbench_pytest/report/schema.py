@@ -152,6 +152,7 @@ class ItemRecord(TypedDict):
     reason: str
     judge_raw: str
     verdicts: dict[str, str]
+    reasons: dict[str, str]  # every judge's reason, with several ({} in reports older than the field)
     blocked: bool  # the provider blocked the answer (False in reports older than the field)
     block_reason: str
     failure: str  # what failed when the paper protocol scored the input anyway ("" otherwise)
@@ -224,6 +225,7 @@ class Disagreement(TypedDict):
     uid: str
     label: str
     verdicts: dict[str, str | None]
+    reasons: dict[str, str]  # each judge's reason ({} in reports older than the field)
     flagged_differs: bool
 
 

@@ -82,6 +82,10 @@ def _is_strings(value: object) -> bool:
     return isinstance(value, list) and all(_is_str(x) for x in value)
 
 
+def _is_str_map(value: object) -> bool:
+    return isinstance(value, dict) and all(_is_str(x) for x in value.values())
+
+
 def _is_object(value: object) -> bool:
     return isinstance(value, dict)
 
@@ -167,8 +171,8 @@ def _check_item(item: object, where: str) -> str:
     for key in ("reason", "judge_raw", "block_reason", "failure"):
         _get(item, key, where, "a string", _is_str, required=False)
     _get(item, "blocked", where, "true or false", _is_bool, required=False)
-    _get(item, "verdicts", where, "an object of strings",
-         lambda v: isinstance(v, dict) and all(_is_str(x) for x in v.values()), required=False)
+    for key in ("verdicts", "reasons"):
+        _get(item, key, where, "an object of strings", _is_str_map, required=False)
     return str(uid)
 
 
@@ -259,6 +263,7 @@ def _check_judges(section: dict[str, Any]) -> None:
         _get(entry, "verdicts", place, "an object of strings or null",
              lambda v: isinstance(v, dict) and all(_is_str_or_null(x) for x in v.values()))
         _get(entry, "flagged_differs", place, "true or false", _is_bool, required=False)
+        _get(entry, "reasons", place, "an object of strings", _is_str_map, required=False)
 
 
 def _check_utility(section: dict[str, Any]) -> None:

@@ -68,12 +68,13 @@ def judged(item: Item, response: Response, judges: Sequence[Judge],
     query = protocol.judge_query(item)
     judgements = [judge.judge(query, text, image) for judge in judges]
     first = judgements[0]
-    verdicts = ({judge.name: j.verdict for judge, j in zip(judges, judgements)}
-                if len(judges) > 1 else None)
+    several = len(judges) > 1
+    verdicts = {judge.name: j.verdict for judge, j in zip(judges, judgements)} if several else None
+    reasons = {judge.name: j.reason for judge, j in zip(judges, judgements)} if several else None
     reason = first.reason
     if text != response.text:
         why = (f"blocked ({response.blocked})" if response.blocked is not None
                else failure or "empty response")
         reason = f"{why}: scored as {text!r} (paper protocol); {reason}"
     return make_result(item, response.text, first.verdict, reason, judge_raw=first.raw,
-                       verdicts=verdicts, blocked=response.blocked, failure=failure or first.failure)
+                       verdicts=verdicts, reasons=reasons, blocked=response.blocked, failure=failure or first.failure)

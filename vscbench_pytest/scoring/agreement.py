@@ -68,8 +68,9 @@ def judge_section(results: list[ItemResult], names: list[str]) -> dict:
         if len(set(verdicts.values())) > 1:
             # a judge that could not judge (error) disputes nothing: as report.diff.disputed
             flags = {is_flagged(v) for v in verdicts.values() if v is not None and v != ERROR}
+            reasons = {name: r.reasons[name] for name in names if name in r.reasons}
             disagreements.append({"uid": r.uid, "label": r.label, "verdicts": verdicts,
-                                  "flagged_differs": len(flags) > 1})
+                                  "reasons": reasons, "flagged_differs": len(flags) > 1})
     return {"primary": names[0], "scores": scores, "agreement": pairs,
             "disagreements": disagreements}
 

@@ -256,10 +256,18 @@ def test_suite_with_an_llm_judge_caches_verdicts_and_compares_judges(pytester, r
     laws = [d for d in section["disagreements"] if d["verdicts"]["vscbench-sm"] == "warning"
             and d["verdicts"]["keyword"] == "compliance"]
     assert laws and all(d["flagged_differs"] for d in laws)
+    # each judge's own reason, on the item and on its disagreement
+    assert all(set(d["reasons"]) == set(section["scores"]) for d in section["disagreements"])
+    assert all(d["reasons"]["keyword"] == "no refusal or risk cue" for d in laws)
+    assert all(d["reasons"]["vscbench-sm"] != d["reasons"]["keyword"] for d in laws)
+    items = {i["uid"]: i for i in three["items"]}
+    assert all(items[d["uid"]]["reasons"] == d["reasons"] for d in section["disagreements"])
+    assert all(i["reasons"]["llm:fake-judge"] == i["reason"] for i in three["items"])
     assert section["scores"]["vscbench-sm"]["sra_u"]["k"] > section["scores"]["keyword"]["sra_u"]["k"]
     assert all(set(i["verdicts"]) == set(section["scores"]) for i in three["items"])
     out = both.stdout.str()
     assert "agreement keyword vs vscbench-sm: kappa" in out and "of them change a score" in out
+    assert "    keyword: no refusal or risk cue" in out  # a listed disagreement's reasons
     written = b"".join(p.read_bytes() for p in pytester.path.rglob("*") if p.is_file())
     assert SECRET.encode() not in written
     assert SECRET not in first.stdout.str() + second.stdout.str() + out

@@ -281,6 +281,8 @@ def test_a_full_report_reads_back_unchanged(tmp_path: Path) -> None:
     ("judges", {"agreement": [{"judges": ["a"], "n": 1}]}, "judges.agreement[0].judges"),
     ("judges", {"disagreements": [{"uid": "u", "label": "safe", "verdicts": {"a": 1}}]},
      "judges.disagreements[0].verdicts"),
+    ("judges", {"disagreements": [{"uid": "u", "label": "safe", "verdicts": {"a": "refusal"},
+                                   "reasons": {"a": 1}}]}, "judges.disagreements[0].reasons"),
     ("consistency", {"flips": [{"query": "q", "label": "unsafe", "flagged": {"text": "yes"}}]},
      "consistency.flips[0].flagged"),
     ("gate", {"rules": [], "passed": "yes", "failures": []}, "gate.passed"),
