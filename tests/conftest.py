@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from vscbench_pytest.util.cores import share_of_cores
+
 pytest_plugins = ["pytester", "tests.helpers.hardening"]
 
 settings.register_profile("dev", max_examples=60, deadline=None)
@@ -29,8 +31,7 @@ def _share_the_cores_among_xdist_workers() -> None:
     alone). A value already set is kept."""
     workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
     if workers and workers.isdigit() and int(workers) > 0:
-        share = max(1, (os.cpu_count() or 1) // int(workers))
-        os.environ.setdefault("OMP_NUM_THREADS", str(share))
+        os.environ.setdefault("OMP_NUM_THREADS", str(share_of_cores(int(workers))))
 
 
 _share_the_cores_among_xdist_workers()

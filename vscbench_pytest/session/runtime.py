@@ -5,7 +5,6 @@ One per pytest process; xdist workers share the cache file and this run's id.
 """
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from vscbench_pytest.records.items import Item
 from vscbench_pytest.runtime.cache import ResponseCache
 from vscbench_pytest.runtime.engine import Engine
 from vscbench_pytest.session.plan import Plan
+from vscbench_pytest.util.cores import share_of_cores
 from vscbench_pytest.util.extras import explain_import_error
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Runtime:
         (torch's default of all cores per worker oversubscribes them several times over).
         """
         spec = self.plan.model
-        threads = max(1, (os.cpu_count() or 1) // workers) if workers else None
+        threads = share_of_cores(workers) if workers else None
         backend: Backend
         try:
             if self._early is not None:
