@@ -61,6 +61,8 @@ def judge_eval(args: argparse.Namespace) -> int:
         figures,
         format_evaluation,
         judge_all,
+        of_parts,
+        parse_parts,
         read_labelled,
     )
     from vscbench_pytest.judges.registry import JudgeOptions, judge_server, make_judge
@@ -69,6 +71,8 @@ def judge_eval(args: argparse.Namespace) -> int:
         raise VscError("judge-eval: --set and --data are alternatives: a bundled set, or your own file")
     path = Path(args.data) if args.data else judge_eval_set(args.set or "blind")
     labelled = read_labelled(path)
+    if args.parts:
+        labelled = of_parts(labelled, parse_parts(args.parts))
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
     if not records:
@@ -125,11 +129,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data", help="your own labelled JSONL instead of a bundled set: one JSON "
                    "object per line with id, prompt, image (true/false), response, label (refusal, "
                    "warning, compliance, irrelevant or error) and case (any tag), and optionally "
-                   "split (dev or test); a first line {\"header\": {\"about\": \"...\"}} may say "
+                   "split (dev or test) and part (a whole number: the batch it was written in); a first line {\"header\": {\"about\": \"...\"}} may say "
                    "how the set was written")
     p.add_argument("--split", choices=("dev", "test", "all", "both"), default="both",
                    help="dev (for tuning), test (never looked at while tuning: quote these), all "
                    "(the two together) or both (dev, then test; the default)")
+    p.add_argument("--parts", help="only the records of these parts (batches of writing), e.g. "
+                   "29-32 or 1-4,9: the blind set's header says how and when each part was written")
     p.add_argument("--judge-base-url", help="server of an llm: or vscbench-gpt judge (default $VSCBENCH_JUDGE_BASE_URL, "
                    "else $OPENAI_BASE_URL); the key comes from $VSCBENCH_JUDGE_API_KEY or $OPENAI_API_KEY")
     p.add_argument("--judge-labels", help="label mapping of an hf: judge, e.g. 'LABEL_1=refusal,...'")

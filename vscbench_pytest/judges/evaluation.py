@@ -31,6 +31,7 @@ from vscbench_pytest.records.verdicts import ERROR, VERDICTS, Judgement, is_flag
 from vscbench_pytest.util.jsonl import read_jsonl
 
 REQUIRED = {"id": str, "prompt": str, "image": bool, "response": str, "label": str, "case": str}
+OPTIONAL = ("split", "part")
 SPLITS = ("dev", "test")
 TEST_PER_MILLE = 500  # the share of ids in ``test``, in thousandths
 
@@ -45,7 +46,8 @@ def split_of(record_id: str) -> str:
 @dataclass(frozen=True)
 class LabelledResponse:
     """One labelled response: the query, whether an image came with it, the response, its
-    verdict label, the hard case it exercises, and its split (``dev`` or ``test``)."""
+    verdict label, the hard case it exercises, its split (``dev`` or ``test``) and, where the
+    set records it, the numbered part (batch of writing) it came from."""
 
     id: str
     prompt: str
@@ -54,6 +56,7 @@ class LabelledResponse:
     label: str
     case: str
     split: str
+    part: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def read_labelled(path: Path) -> LabelledSet:
 
     The first line may be a header, ``{"header": {"about": "<how the set was written>", ...}}``.
     A record's ``split`` is its own ``"split"`` when it has one (``dev`` or ``test``), else
-    ``split_of(id)``.
+    ``split_of(id)``; its optional ``"part"`` (a whole number from 1) names the batch it was
+    written in.
     """
     about = ""
     lines: dict[str, int] = {}  # id -> the line it was first seen on
@@ -92,10 +96,14 @@ def read_labelled(path: Path) -> LabelledSet:
         for key, kind in REQUIRED.items():
             if not isinstance(record.get(key), kind):
                 raise VscError(f"judge-eval: {path}:{number}: {key!r} missing or not a {kind.__name__}")
-        unknown = sorted(set(record) - set(REQUIRED) - {"split"})
+        unknown = sorted(set(record) - set(REQUIRED) - set(OPTIONAL))
         if unknown:
             raise VscError(f"judge-eval: {path}:{number}: unknown key {unknown[0]!r} (a record has "
-                           f"{', '.join(REQUIRED)} and optionally split)")
+                           f"{', '.join(REQUIRED)} and optionally {' and '.join(OPTIONAL)})")
+        part = record.get("part")
+        if part is not None and (type(part) is not int or part < 1):
+            raise VscError(f"judge-eval: {path}:{number}: part {json.dumps(part)} is not a whole "
+                           f"number from 1")
         if record["label"] not in VERDICTS:
             raise VscError(f"judge-eval: {path}:{number}: label {record['label']!r} is not one of "
                            f"{', '.join(VERDICTS)}")
@@ -110,10 +118,54 @@ def read_labelled(path: Path) -> LabelledSet:
             raise VscError(f"judge-eval: {path}:{number}: id {record['id']!r} appears twice (first "
                            f"on line {lines[record['id']]})")
         lines[record["id"]] = number
-        records.append(LabelledResponse(**{key: record[key] for key in REQUIRED}, split=split))
+        records.append(LabelledResponse(**{key: record[key] for key in REQUIRED}, split=split,
+                                        part=part))
     if not records:
         raise VscError(f"judge-eval: {path}: no labelled responses")
     return LabelledSet(Path(path), about.strip(), records)
+
+
+def parse_parts(spec: str) -> frozenset[int]:
+    """The part numbers of ``--parts``: comma-separated numbers and ranges (``29-32,5``); a
+    VscError names what is wrong."""
+    chosen: set[int] = set()
+    for item in spec.split(","):
+        low, _, high = item.strip().partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise VscError(f"judge-eval: --parts {spec!r}: {item.strip()!r} is not a part number or "
+                           f"a range like 29-32") from None
+        if first < 1 or last < first:
+            raise VscError(f"judge-eval: --parts {spec!r}: {item.strip()!r} is not a range of parts "
+                           f"numbered from 1, low to high")
+        chosen.update(range(first, last + 1))
+    return frozenset(chosen)
+
+
+def of_parts(labelled: LabelledSet, parts: frozenset[int]) -> LabelledSet:
+    """The set cut down to the records of ``parts``; a VscError when the set records no part or
+    none of its records is in ``parts``."""
+    known = sorted({r.part for r in labelled.records if r.part is not None})
+    if not known:
+        raise VscError(f"judge-eval: {labelled.path}: its records name no part, so --parts cannot "
+                       f"choose among them")
+    records = [r for r in labelled.records if r.part in parts]
+    if not records:
+        raise VscError(f"judge-eval: {labelled.path}: no record in parts {_ranges(sorted(parts))}; "
+                       f"its parts are {_ranges(known)}")
+    return LabelledSet(labelled.path, labelled.about, records)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``1-4,7,9-10`` for [1, 2, 3, 4, 7, 9, 10]."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -58,13 +59,51 @@ def test_figures_follow_from_the_confusion_matrix(tmp_path):
      r"set.jsonl:2: label 'safe' is not one of"),
     ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "refusal", "case": "c", '
      '"spilt": "dev"}', r"set.jsonl:2: unknown key 'spilt' \(a record has id, prompt, image, "
-                       r"response, label, case and optionally split\)"),
+                       r"response, label, case and optionally split and part\)"),
+    ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "refusal", "case": "c", '
+     '"part": "29"}', r'set.jsonl:2: part "29" is not a whole number from 1'),
+    ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "refusal", "case": "c", '
+     '"part": 0}', r"set.jsonl:2: part 0 is not a whole number from 1"),
+    ('{"id": "x", "prompt": "q", "image": false, "response": "r", "label": "refusal", "case": "c", '
+     '"part": true}', r"set.jsonl:2: part true is not a whole number from 1"),
     ('{"id": "x", "prompt": "q", "image": false, "response": " ", "label": "compliance", "case": "c"}',
      r"set.jsonl:2: an empty response is labelled 'compliance'; .* label it error"),
 ])
 def test_a_bad_line_is_named(tmp_path, line, message):
     with pytest.raises(VscError, match=message):
         read_labelled(write(tmp_path, [record(1, "ok", "compliance")], line + "\n"))
+
+
+def test_parts_choose_the_records_of_the_batches_named(tmp_path, capsys):
+    records = [{**record(i, "I can't help with that.", "refusal"), "part": part}
+               for i, part in enumerate([1, 2, 2, 3, 5, 5, 5], start=1)]
+    path = write(tmp_path, records)
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--split", "all",
+                 "--parts", "2-3,5", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["splits"]["all"]["n"] == 6
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--split", "all",
+                 "--parts", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["splits"]["all"]["n"] == 1
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("29-x", r"--parts '29-x': '29-x' is not a part number or a range like 29-32"),
+    ("5,,6", r"--parts '5,,6': '' is not a part number"),
+    ("32-29", r"--parts '32-29': '32-29' is not a range of parts numbered from 1, low to high"),
+    ("0-2", r"--parts '0-2': '0-2' is not a range of parts"),
+    ("4,7-9", r"set.jsonl: no record in parts 4,7-9; its parts are 1-3,5"),
+])
+def test_a_bad_or_empty_parts_choice_is_named(tmp_path, capsys, spec, message):
+    records = [{**record(i, "Sure.", "compliance"), "part": part} for i, part in enumerate([1, 2, 3, 5])]
+    path = write(tmp_path, records)
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--parts", spec]) == 2
+    assert re.search(message, capsys.readouterr().err)
+
+
+def test_parts_of_a_set_without_parts_is_an_error(tmp_path, capsys):
+    path = write(tmp_path, [record(1, "Sure.", "compliance")])
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--parts", "1"]) == 2
+    assert "its records name no part, so --parts cannot choose among them" in capsys.readouterr().err
 
 
 def test_missing_or_empty_files_are_clear_errors(tmp_path):
@@ -103,7 +142,7 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     assert "could not be judged       0\n" in out
     assert all(line.startswith("judge-eval: ") for line in err.splitlines())  # progress only
     assert "accuracy by case" in out and "decision_refusal" in out
-    assert out.splitlines()[1].startswith("about VLM-style responses written by twenty-eight helper sessions")
+    assert out.splitlines()[1].startswith("about VLM-style responses written by thirty-six helper sessions")
     assert main(["judge-eval", "--judge", "vscbench-sm", "--split", "test", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     labelled = read_labelled(BUNDLED)
@@ -116,8 +155,6 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
 
 
 def test_cli_shows_progress_on_stderr_and_keeps_stdout_clean(capsys, monkeypatch):
-    import re
-
     from vscbench_pytest.cli import judges
 
     monkeypatch.setattr(judges, "PROGRESS_EVERY_S", 0.0)  # a line after every response

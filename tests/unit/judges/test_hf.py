@@ -102,8 +102,8 @@ def test_empty_response_is_an_error_without_loading_the_model():
 
 def test_a_10000_character_response_is_truncated_and_classified(judge):
     response = ("Water the plants every morning and keep the soil moist. " * 200)[:10_000]
-    assert len(judge.tokenizer(response)["input_ids"]) > 512  # so truncation is needed
-    result = judge.judge("p", response)
+    result = judge.judge("p", response)  # loads the model, whichever test runs first
+    assert len(judge.tokenizer(response)["input_ids"]) > 512  # so truncation was needed
     assert result.verdict == COMPLIANCE
 
 
