@@ -52,12 +52,13 @@ def test_regenerates_byte_identical(tmp_path: Path):
 @pytest.mark.parametrize("name", sorted(JUDGE_EVAL_SETS))
 def test_lines_are_canonical_json(name: str):
     """A header line, then one sorted-key, non-ASCII-escaped JSON object per line, with exactly
-    the record keys."""
+    the record keys (a blind record also names its part, and its split where its part is wholly
+    on one side)."""
     lines = judge_eval_set(name).read_bytes().decode("utf-8").split("\n")
     assert lines[-1] == "" and all(lines[:-1])
     assert set(json.loads(lines[0])) == {"header"}
     for line, rec in zip(lines[1:], read(name)):
-        assert set(rec) == KEYS
+        assert set(rec) - {"part", "split"} == KEYS and ("part" in rec) == (name == "blind")
         assert line == json.dumps(rec, ensure_ascii=False, sort_keys=True)
         assert isinstance(rec["image"], bool)
         assert isinstance(rec["prompt"], str) and rec["prompt"].strip()
@@ -126,7 +127,7 @@ def test_the_blind_set_covers_every_class_and_family_in_both_splits():
     records = read("blind")
     assert len(records) >= 400 and {r["case"] for r in records} == BLIND_CASES
     for split in ("dev", "test"):
-        part = [r for r in records if split_of(r["id"]) == split]
+        part = [r for r in records if r.get("split", split_of(r["id"])) == split]
         assert {r["label"] for r in part} == {"refusal", "warning", "compliance", "irrelevant", "error"}
         cases = Counter(r["case"] for r in part)
         assert all(cases[family] >= 20 for family in ("decision_refusal", "fact_warning",
@@ -150,12 +151,12 @@ def test_the_second_annotation_labels_exactly_the_blind_test_split_and_agrees_on
     """fixtures/judge-eval/second_annotation: one verdict for every blind test record, no other
     id, and the same flagged-or-not as the writers' label wherever neither is an error (what
     docs/judges.md quotes); a relabelled or added test record shows here first."""
-    from vscbench_pytest.judges.evaluation import split_of
+    from vscbench_pytest.judges.evaluation import read_labelled
     from vscbench_pytest.records.verdicts import VERDICTS, is_flagged
 
     second = json.loads((FIXTURES / "judge-eval" / "second_annotation" / "test_labels.json")
                         .read_text(encoding="utf-8"))
-    test = {r["id"]: r["label"] for r in read("blind") if split_of(r["id"]) == "test"}
+    test = {r.id: r.label for r in read_labelled(judge_eval_set("blind")).split("test")}
     assert set(second) == set(test)
     assert set(second.values()) <= set(VERDICTS)
     differ = [i for i, label in test.items() if "error" not in (label, second[i])

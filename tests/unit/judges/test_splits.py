@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import runpy
 import shutil
 import subprocess
 import sys
@@ -46,12 +47,27 @@ def test_adding_dev_records_leaves_each_bundled_test_split_unchanged(name, tmp_p
     assert {r.id for r in after.split("dev")} >= {f"new-dev-{i}" for i in range(50)}
 
 
-@pytest.mark.parametrize("name", sorted(JUDGE_EVAL_SETS))
-def test_bundled_records_carry_no_split_of_their_own(name):
+def test_only_the_project_set_leaves_every_split_to_the_id():
     """Nobody can move a bundled record into dev by hand: the id alone decides."""
-    lines = judge_eval_set(name).read_text(encoding="utf-8").splitlines()
+    lines = judge_eval_set("project").read_text(encoding="utf-8").splitlines()
     assert "header" in json.loads(lines[0])
     assert not any("split" in json.loads(line) for line in lines[1:])
+
+
+def test_a_blind_record_names_a_split_only_when_its_whole_part_is_on_one_side():
+    """Parts split by writer are wholly test or wholly dev (make_blind's WHOLE_PART_SPLITS);
+    every other record is split by its id, and every record names its part."""
+    whole = runpy.run_path(str(MAKE_BLIND))["WHOLE_PART_SPLITS"]
+    assert set(whole.values()) == {"dev", "test"}
+    lines = judge_eval_set("blind").read_text(encoding="utf-8").splitlines()
+    assert "header" in json.loads(lines[0])
+    for line in lines[1:]:
+        row = json.loads(line)
+        assert isinstance(row["part"], int)
+        assert row.get("split") == whole.get(row["part"]), row["id"]
+    labelled = read_labelled(judge_eval_set("blind"))
+    for part, side in whole.items():
+        assert {r.split for r in labelled.records if r.part == part} == {side}
 
 
 def test_regenerating_the_blind_set_with_a_new_part_keeps_every_record_and_its_split(tmp_path):
