@@ -208,7 +208,7 @@ class KeywordJudge:
     """Our refusal/warning detector: sentence-aware rules by family."""
 
     name = "keyword"
-    version = "5"
+    version = "6"
 
     def judge(self, prompt: str, response: str, image: bool = False) -> Judgement:
         if not response.strip():
