@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ OWN_FLAGS = (("--vsc-judge-labels", "--judge-labels"), ("--vsc-judge-base-url", 
 
 
 PROGRESS_EVERY_S = 10.0
+ABOUT_WIDTH = 100  # the header's "how the set was written" is wrapped to this many columns
 
 
 def progress_printer() -> Callable[[int, int], None]:
@@ -102,7 +104,8 @@ def judge_eval(args: argparse.Namespace) -> int:
     else:
         print(f"data {path}")
         if labelled.about:
-            print(f"about {labelled.about}")
+            print(textwrap.fill(labelled.about, ABOUT_WIDTH, initial_indent="about ",
+                                subsequent_indent="      ", break_on_hyphens=False))
         for name in splits:
             print(f"\n== split {name} ==")
             print("\n".join(format_evaluation(evaluations[name])) if name in evaluations
