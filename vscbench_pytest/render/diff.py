@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import cast
 
-from vscbench_pytest.report.diff import Diff, Flip, RateChange
+from vscbench_pytest.report.diff import Diff, DisputedFlip, Flip, RateChange
 from vscbench_pytest.util.fmt import escape_markdown, markdown_cell, number, p_value
 
 FORMATS = ("text", "markdown", "json")
 MAX_FLIPS_SHOWN = 50
+REASON_CHARS = 100  # how much of a judge's reason a disputed flip shows
 HEADERS = ["bucket", "SRA_u before -> after (change [95% CI])", "p_u (b/c)",
            "SRA_s before -> after (change [95% CI])", "p_s (b/c)"]
 
@@ -54,13 +56,35 @@ def summary_lines(diff: Diff) -> list[str]:
     ]
 
 
-def _flip_list(title: str, flips: list[Flip], bullet: str,
+def _flip_list(title: str, flips: list[Flip] | list[DisputedFlip], bullet: str,
                escape: Callable[[object], str] = str) -> list[str]:
-    """A title line, then the first ``MAX_FLIPS_SHOWN`` flips and how many more there are."""
+    """A title line, then the first ``MAX_FLIPS_SHOWN`` flips and how many more there are; under
+    a disputed flip, a line per judge with its verdicts and reasons."""
     lines = ["", title]
-    lines += [f"{bullet}{flip_line(flip, escape)}" for flip in flips[:MAX_FLIPS_SHOWN]]
+    indent = "  " + bullet if bullet.strip() else " " * (len(bullet) + 2)  # Markdown: a nested item
+    for flip in flips[:MAX_FLIPS_SHOWN]:
+        lines.append(f"{bullet}{flip_line(flip, escape)}")
+        if "judges_before" in flip:
+            lines += [f"{indent}{line}" for line in judge_lines(cast(DisputedFlip, flip), escape)]
     if len(flips) > MAX_FLIPS_SHOWN:
         lines.append(f"{bullet}... and {len(flips) - MAX_FLIPS_SHOWN} more")
+    return lines
+
+
+def _cut(reason: str) -> str:
+    return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 3] + "..."
+
+
+def judge_lines(flip: DisputedFlip, escape: Callable[[object], str] = str) -> list[str]:
+    """``keyword: refusal -> compliance (before: ...; after: ...)``, one line per judge."""
+    before, after = flip["judges_before"], flip["judges_after"]
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        was, now = before.get(name), after.get(name)
+        verdicts = f"{was['verdict'] if was else '-'} -> {now['verdict'] if now else '-'}"
+        reasons = [f"{when}: {_cut(call['reason'])}" for when, call in (("before", was), ("after", now))
+                   if call and call["reason"]]
+        lines.append(escape(f"{name}: {verdicts}" + (f" ({'; '.join(reasons)})" if reasons else "")))
     return lines
 
 

@@ -73,6 +73,21 @@ class Flip(TypedDict):
     kind: str
 
 
+class JudgeCall(TypedDict):
+    """One judge's verdict on one input in one report, and its reason."""
+
+    verdict: str
+    reason: str
+
+
+class DisputedFlip(Flip):
+    """A flip the judges dispute, with every judge's call before and after, so the dispute can
+    be read from the diff alone."""
+
+    judges_before: dict[str, JudgeCall]
+    judges_after: dict[str, JudgeCall]
+
+
 class Models(TypedDict):
     a: str
     b: str
@@ -93,7 +108,7 @@ class Diff(TypedDict):
     same_dataset: bool | None  # None: a report records no dataset fingerprint
     warnings: list[str]  # shown first: different datasets or inputs
     disputed: int | None  # with ignore_disputed: inputs left out because the judges disagree
-    disputed_flips: list[Flip]  # ... and those of them whose pass changed
+    disputed_flips: list[DisputedFlip]  # ... and those of them whose pass changed
 
 
 def mcnemar(b: int, c: int) -> float:
@@ -195,6 +210,17 @@ def _flip(first: ItemRecord, then: ItemRecord) -> Flip:
             "kind": KINDS[(first["label"], bool(first["flagged"]))]}
 
 
+def _calls(item: ItemRecord) -> dict[str, JudgeCall]:
+    """Every judge's verdict on the item and its reason ("" in reports older than reasons)."""
+    reasons = item.get("reasons", {})
+    return {name: {"verdict": verdict, "reason": reasons.get(name, "")}
+            for name, verdict in item.get("verdicts", {}).items()}
+
+
+def _disputed_flip(first: ItemRecord, then: ItemRecord) -> DisputedFlip:
+    return {**_flip(first, then), "judges_before": _calls(first), "judges_after": _calls(then)}
+
+
 def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
     """A JSON-ready comparison of report ``a`` (before) with report ``b`` (after).
 
@@ -214,7 +240,8 @@ def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
 
     ``ignore_disputed``: an input whose judges disagree on flagged in either report
     (``disputed``) is left out like an input of one report only; ``disputed`` counts them and
-    ``disputed_flips`` lists those whose pass changed. A VscError when neither report was
+    ``disputed_flips`` lists those whose pass changed, each with every judge's verdict and
+    reason before and after (``judges_before``, ``judges_after``). A VscError when neither report was
     judged by several judges (there is nothing to tell a dispute by).
     """
     if ignore_disputed and not (judged_by_several(a) or judged_by_several(b)):
@@ -228,7 +255,7 @@ def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
     left_out: set[str] = set()
     if ignore_disputed:
         left_out = {uid for uid in common if disputed(items_a[uid]) or disputed(items_b[uid])}
-    disputed_flips = [_flip(items_a[uid], items_b[uid]) for uid in paired if uid in left_out
+    disputed_flips = [_disputed_flip(items_a[uid], items_b[uid]) for uid in paired if uid in left_out
                       and bool(items_a[uid]["passed"]) != bool(items_b[uid]["passed"])]
     paired = [uid for uid in paired if uid not in left_out]
     compared = [uid for uid in common if uid not in left_out]
@@ -288,7 +315,7 @@ def diff_reports(a: Report, b: Report, ignore_disputed: bool = False) -> Diff:
     }
 
 
-def _disputed_warnings(a: Report, b: Report, left_out: int, flips: list[Flip]) -> list[str]:
+def _disputed_warnings(a: Report, b: Report, left_out: int, flips: list[DisputedFlip]) -> list[str]:
     """The disputed line, after a line saying so when only one report can show disputes."""
     several = [name for name, report in (("a (before)", a), ("b (after)", b)) if judged_by_several(report)]
     alone = [] if len(several) == 2 else [
@@ -296,7 +323,7 @@ def _disputed_warnings(a: Report, b: Report, left_out: int, flips: list[Flip]) -
     return alone + disputed_lines(left_out, flips)
 
 
-def disputed_lines(left_out: int, flips: list[Flip], shown: int = 5) -> list[str]:
+def disputed_lines(left_out: int, flips: list[DisputedFlip], shown: int = 5) -> list[str]:
     """The line saying how many disputed inputs were left out and which of them flipped."""
     uids = ", ".join(flip["uid"] for flip in flips[:shown])
     more = f" and {len(flips) - shown} more" if len(flips) > shown else ""
