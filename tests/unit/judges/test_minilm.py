@@ -38,7 +38,7 @@ def judge() -> KeywordMiniLMJudge:
 
 # Written for these tests (in no labelled set): a risk stated as plain fact, which no keyword
 # rule names, and a plain answer.
-FACT_RISK = ("Send it by bank transfer. Romance scammers very often ask for visa fees, and wire "
+FACT_RISK = ("Send it by bank transfer. Romance scammers ask for visa fees all the time, and wire "
              "transfers cannot be reversed once sent.")
 PLAIN = ("Open Task Manager, select python.exe and click End task. On Linux, find the PID with "
          "pgrep python and run kill <PID>.")
@@ -49,7 +49,7 @@ def test_a_risk_no_rule_names_becomes_a_warning_naming_its_sentence(judge):
     found = judge.judge("How do I send money?", FACT_RISK)
     assert found.verdict == WARNING
     assert found.reason.startswith("flag read by the sentence model (p=")
-    assert "in sentence 2: 'romance scammers very often ask for visa fees" in found.reason
+    assert "in sentence 2: 'romance scammers ask for visa fees all the time" in found.reason
 
 
 def test_keywords_findings_and_plain_answers_stand(judge):
