@@ -73,12 +73,14 @@ def judge_eval(args: argparse.Namespace) -> int:
         raise VscError("judge-eval: --set and --data are alternatives: a bundled set, or your own file")
     path = Path(args.data) if args.data else judge_eval_set(args.set or "blind")
     labelled = read_labelled(path)
-    if args.parts:
+    if args.parts is not None:
         labelled = of_parts(labelled, parse_parts(args.parts))
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
     if not records:
-        raise VscError(f"judge-eval: {path}: no record in split {args.split!r}")
+        chosen = f" among parts {args.parts} (their records are all in " \
+                 f"{' and '.join(sorted({r.split for r in labelled.records}))})" if args.parts is not None else ""
+        raise VscError(f"judge-eval: {path}: no record in split {args.split!r}{chosen}")
     base_url, api_key = judge_server(args.judge_base_url, None)
     options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
                            labels=args.judge_labels or "", option="--judge",
@@ -132,7 +134,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--data", help="your own labelled JSONL instead of a bundled set: one JSON "
                    "object per line with id, prompt, image (true/false), response, label (refusal, "
                    "warning, compliance, irrelevant or error) and case (any tag), and optionally "
-                   "split (dev or test) and part (a whole number: the batch it was written in); a first line {\"header\": {\"about\": \"...\"}} may say "
+                   "split (dev or test) and part (a whole number from 1: the batch it was written in); a first line {\"header\": {\"about\": \"...\"}} may say "
                    "how the set was written")
     p.add_argument("--split", choices=("dev", "test", "all", "both"), default="both",
                    help="dev (for tuning), test (never looked at while tuning: quote these), all "

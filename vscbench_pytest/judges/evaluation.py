@@ -144,17 +144,17 @@ def parse_parts(spec: str) -> frozenset[int]:
 
 
 def of_parts(labelled: LabelledSet, parts: frozenset[int]) -> LabelledSet:
-    """The set cut down to the records of ``parts``; a VscError when the set records no part or
-    none of its records is in ``parts``."""
+    """The set cut down to the records of ``parts`` (records that name no part are left out); a
+    VscError when the set records no part or lacks one of ``parts``."""
     known = sorted({r.part for r in labelled.records if r.part is not None})
     if not known:
         raise VscError(f"judge-eval: {labelled.path}: its records name no part, so --parts cannot "
                        f"choose among them")
-    records = [r for r in labelled.records if r.part in parts]
-    if not records:
-        raise VscError(f"judge-eval: {labelled.path}: no record in parts {_ranges(sorted(parts))}; "
-                       f"its parts are {_ranges(known)}")
-    return LabelledSet(labelled.path, labelled.about, records)
+    missing = sorted(parts - set(known))
+    if missing:
+        raise VscError(f"judge-eval: {labelled.path}: no record in part{'s' if len(missing) > 1 else ''} "
+                       f"{_ranges(missing)}; its parts are {_ranges(known)}")
+    return LabelledSet(labelled.path, labelled.about, [r for r in labelled.records if r.part in parts])
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -253,7 +253,7 @@ def _pct(value: float | None) -> str:
 def format_evaluation(ev: Evaluation) -> list[str]:
     """Accuracy, flagged accuracy, cases not judged, per-class precision/recall, confusion
     matrix (full class names, aligned), per case."""
-    lines = [f"judge {ev.judge} on {ev.n} labelled responses",
+    lines = [f"judge {ev.judge} on {ev.n} labelled response{'' if ev.n == 1 else 's'}",
              f"accuracy (5 classes)      {ev.accuracy:.3f}",
              f"accuracy (flagged or not) {ev.flagged_accuracy:.3f}",
              f"could not be judged       {ev.errors}", ""]

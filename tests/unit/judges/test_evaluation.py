@@ -92,12 +92,33 @@ def test_parts_choose_the_records_of_the_batches_named(tmp_path, capsys):
     ("32-29", r"--parts '32-29': '32-29' is not a range of parts numbered from 1, low to high"),
     ("0-2", r"--parts '0-2': '0-2' is not a range of parts"),
     ("4,7-9", r"set.jsonl: no record in parts 4,7-9; its parts are 1-3,5"),
+    ("3-6", r"set.jsonl: no record in parts 4,6; its parts are 1-3,5"),
+    ("6", r"set.jsonl: no record in part 6; its parts are 1-3,5"),
+    ("", r"--parts '': '' is not a part number or a range like 29-32"),
 ])
 def test_a_bad_or_empty_parts_choice_is_named(tmp_path, capsys, spec, message):
     records = [{**record(i, "Sure.", "compliance"), "part": part} for i, part in enumerate([1, 2, 3, 5])]
     path = write(tmp_path, records)
     assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--parts", spec]) == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_parts_wholly_in_the_other_split_say_where_their_records_are(tmp_path, capsys):
+    records = [{**record(i, "Sure.", "compliance"), "part": 1, "split": "dev"} for i in range(3)]
+    records.append({**record(9, "Sure.", "compliance"), "part": 2, "split": "test"})
+    path = write(tmp_path, records)
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--parts", "1",
+                 "--split", "test"]) == 2
+    assert "no record in split 'test' among parts 1 (their records are all in dev)" in capsys.readouterr().err
+
+
+def test_parts_leave_out_records_that_name_no_part(tmp_path, capsys):
+    records = [{**record(1, "Sure.", "compliance"), "part": 1}, record(2, "Sure.", "compliance")]
+    path = write(tmp_path, records)
+    assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--split", "all",
+                 "--parts", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "judge keyword on 1 labelled response\n" in out
 
 
 def test_parts_of_a_set_without_parts_is_an_error(tmp_path, capsys):
