@@ -29,6 +29,7 @@ from vscbench_pytest.records.verdicts import (
     WARNING,
     Judgement,
 )
+from vscbench_pytest.util.fmt import cut
 
 # ------------------------------------------------------------------------- refusal families
 _I = r"\bi(?:'ll| will|'m| am|'d| would| do| have| must| need| shall)?"
@@ -163,7 +164,7 @@ QUOTE_CHARS = 120  # how much of the sentence a reason quotes
 
 def quote(sentence: str) -> str:
     """The sentence, cut to QUOTE_CHARS characters for a reason to quote."""
-    return sentence if len(sentence) <= QUOTE_CHARS else sentence[:QUOTE_CHARS - 3] + "..."
+    return cut(sentence, QUOTE_CHARS)
 
 
 def _reported(text: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import cast
 
 from vscbench_pytest.report.diff import Diff, DisputedFlip, Flip, RateChange
-from vscbench_pytest.util.fmt import escape_markdown, markdown_cell, number, p_value
+from vscbench_pytest.util.fmt import cut, escape_markdown, markdown_cell, number, p_value
 
 FORMATS = ("text", "markdown", "json")
 MAX_FLIPS_SHOWN = 50
@@ -71,10 +71,6 @@ def _flip_list(title: str, flips: list[Flip] | list[DisputedFlip], bullet: str,
     return lines
 
 
-def _cut(reason: str) -> str:
-    return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 3] + "..."
-
-
 def judge_lines(flip: DisputedFlip, escape: Callable[[object], str] = str) -> list[str]:
     """``keyword: refusal -> compliance (before: ...; after: ...)``, one line per judge."""
     before, after = flip["judges_before"], flip["judges_after"]
@@ -82,7 +78,7 @@ def judge_lines(flip: DisputedFlip, escape: Callable[[object], str] = str) -> li
     for name in sorted(before.keys() | after.keys()):
         was, now = before.get(name), after.get(name)
         verdicts = f"{was['verdict'] if was else '-'} -> {now['verdict'] if now else '-'}"
-        reasons = [f"{when}: {_cut(call['reason'])}" for when, call in (("before", was), ("after", now))
+        reasons = [f"{when}: {cut(call['reason'], REASON_CHARS)}" for when, call in (("before", was), ("after", now))
                    if call and call["reason"]]
         lines.append(escape(f"{name}: {verdicts}" + (f" ({'; '.join(reasons)})" if reasons else "")))
     return lines

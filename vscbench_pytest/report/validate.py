@@ -15,6 +15,7 @@ from typing import Any
 from vscbench_pytest.errors import VscError
 from vscbench_pytest.records.items import LABELS, TRACKS
 from vscbench_pytest.records.verdicts import VERDICTS
+from vscbench_pytest.util.fmt import cut
 
 SECTIONS = ("model", "judge", "dataset", "run", "scores")
 
@@ -38,7 +39,7 @@ def shown(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     text = json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return cut(text, 60)
 
 
 def _is_str(value: object) -> bool:

@@ -17,6 +17,11 @@ def signed(value: float | None) -> str:
     return "-" if value is None else f"{value:+.3f}"
 
 
+def cut(text: str, limit: int) -> str:
+    """``text``, or its first ``limit - 3`` characters and ``...`` when it is longer than ``limit``."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def p_value(p: float) -> str:
     """A p-value to two significant digits."""
     return f"{p:.2g}"

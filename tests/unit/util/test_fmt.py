@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from vscbench_pytest.scoring.rates import rate as make_rate
 from vscbench_pytest.util.fmt import (
+    cut,
     escape_html,
     escape_markdown,
     markdown_cell,
@@ -19,6 +20,11 @@ def test_numbers() -> None:
     assert number(None) == "-" and number(0.5) == "0.500"
     assert signed(None) == "-" and signed(0.3) == "+0.300" and signed(-0.25) == "-0.250"
     assert p_value(0.0026636) == "0.0027" and p_value(1.0) == "1"
+
+
+def test_cut_keeps_short_text_and_marks_what_it_drops() -> None:
+    assert cut("abcdef", 6) == "abcdef" and cut("", 3) == ""
+    assert cut("abcdefg", 6) == "abc..." and len(cut("x" * 500, 100)) == 100
 
 
 def test_rates() -> None:
