@@ -78,9 +78,9 @@ def judge_eval(args: argparse.Namespace) -> int:
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
     if not records:
-        chosen = f" among parts {args.parts} (their records are all in " \
-                 f"{' and '.join(sorted({r.split for r in labelled.records}))})" if args.parts is not None else ""
-        raise VscError(f"judge-eval: {path}: no record in split {args.split!r}{chosen}")
+        among = (f" among parts {args.parts} (their records are all in "
+                 f"{' and '.join(sorted({r.split for r in labelled.records}))})") if args.parts is not None else ""
+        raise VscError(f"judge-eval: {path}: no record in split {args.split!r}{among}")
     base_url, api_key = judge_server(args.judge_base_url, None)
     options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
                            labels=args.judge_labels or "", option="--judge",
