@@ -163,7 +163,7 @@ def test_cli_prints_the_figures_of_dev_then_test_and_json(capsys):
     assert "could not be judged       0\n" in out
     assert all(line.startswith("judge-eval: ") for line in err.splitlines())  # progress only
     assert "accuracy by case" in out and "decision_refusal" in out
-    assert out.splitlines()[1].startswith("about VLM-style responses written by thirty-six helper sessions")
+    assert out.splitlines()[1].startswith("about VLM-style responses written by forty-four helper sessions")
     about = out[out.index("\nabout ") + 1:out.index("\n\n== split dev ==")].splitlines()
     assert all(len(line) <= 100 for line in about) and all(line.startswith("      ") for line in about[1:])
     assert " ".join(line.strip() for line in about).removeprefix("about ") == read_labelled(BUNDLED).about
