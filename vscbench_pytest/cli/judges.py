@@ -78,7 +78,7 @@ def judge_eval(args: argparse.Namespace) -> int:
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
     if not records:
-        among = (f" among parts {args.parts} (their records are all in "
+        among = (f" among {'parts' if len(parse_parts(args.parts)) > 1 else 'part'} {args.parts} (their records are all in "
                  f"{' and '.join(sorted({r.split for r in labelled.records}))})") if args.parts is not None else ""
         raise VscError(f"judge-eval: {path}: no record in split {args.split!r}{among}")
     base_url, api_key = judge_server(args.judge_base_url, None)

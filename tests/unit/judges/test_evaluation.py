@@ -109,7 +109,7 @@ def test_parts_wholly_in_the_other_split_say_where_their_records_are(tmp_path, c
     path = write(tmp_path, records)
     assert main(["judge-eval", "--judge", "keyword", "--data", str(path), "--parts", "1",
                  "--split", "test"]) == 2
-    assert "no record in split 'test' among parts 1 (their records are all in dev)" in capsys.readouterr().err
+    assert "no record in split 'test' among part 1 (their records are all in dev)" in capsys.readouterr().err
 
 
 def test_parts_leave_out_records_that_name_no_part(tmp_path, capsys):
