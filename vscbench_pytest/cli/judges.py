@@ -73,13 +73,14 @@ def judge_eval(args: argparse.Namespace) -> int:
         raise VscError("judge-eval: --set and --data are alternatives: a bundled set, or your own file")
     path = Path(args.data) if args.data else judge_eval_set(args.set or "blind")
     labelled = read_labelled(path)
-    if args.parts is not None:
-        labelled = of_parts(labelled, parse_parts(args.parts))
+    parts = parse_parts(args.parts) if args.parts is not None else None
+    if parts is not None:
+        labelled = of_parts(labelled, parts)
     splits = ("dev", "test") if args.split == "both" else (args.split,)
     records = [r for r in labelled.records if args.split in ("all", "both") or r.split == args.split]
     if not records:
-        among = (f" among {'parts' if len(parse_parts(args.parts)) > 1 else 'part'} {args.parts} (their records are all in "
-                 f"{' and '.join(sorted({r.split for r in labelled.records}))})") if args.parts is not None else ""
+        among = (f" among {'parts' if len(parts) > 1 else 'part'} {args.parts} (their records are all in "
+                 f"{' and '.join(sorted({r.split for r in labelled.records}))})") if parts is not None else ""
         raise VscError(f"judge-eval: {path}: no record in split {args.split!r}{among}")
     base_url, api_key = judge_server(args.judge_base_url, None)
     options = JudgeOptions(base_url=base_url, api_key=api_key, concurrency=args.concurrency,
